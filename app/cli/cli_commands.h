@@ -1,0 +1,15 @@
+#pragma once
+// Command groups of faceg2e-cli. Each registers its subcommands (options + callback) on the
+// given CLI11 app. A callback reports failure by throwing: faceg2e::Error (message shown,
+// exit 1) or CLI::RuntimeError(code) (exit code only, after the command printed its own report).
+#include <CLI/CLI.hpp>
+
+namespace faceg2e::cli {
+
+void register_face_commands(CLI::App& app);            // import-ict, info, export
+void register_diagnose_model(CLI::App& diagnose);      // diagnose model
+void register_diagnose_fixtures(CLI::App& diagnose);   // diagnose fixtures
+void register_bench_diffusion(CLI::App& bench);        // bench diffusion
+void register_generate_commands(CLI::App& app);        // new, generate
+
+}  // namespace faceg2e::cli

@@ -1,0 +1,26 @@
+# CUDA: the kernels compile wherever nvcc exists (CI included), and are linked and run only
+# when LibTorch itself was built with CUDA (a GPU build found through CMAKE_PREFIX_PATH).
+set(FACEG2E_HAVE_NVCC OFF)
+if(NOT FACEG2E_CUDA STREQUAL "OFF")
+  if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT CMAKE_CUDA_ARCHITECTURES)
+      # Ampere, Ada, Hopper. Override with -DCMAKE_CUDA_ARCHITECTURES=...
+      set(CMAKE_CUDA_ARCHITECTURES "80;86;89;90")
+    endif()
+    enable_language(CUDA)
+    set(FACEG2E_HAVE_NVCC ON)
+  elseif(FACEG2E_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "FACEG2E_CUDA=ON but no CUDA compiler was found")
+  endif()
+endif()
+# LibTorch with CUDA defines the torch_cuda library / TORCH_CUDA_LIBRARIES.
+set(FACEG2E_TORCH_CUDA OFF)
+if(FACEG2E_HAVE_NVCC AND (TARGET torch_cuda OR TORCH_CUDA_LIBRARIES))
+  set(FACEG2E_TORCH_CUDA ON)
+endif()
+message(STATUS "FaceG2E: nvcc=${FACEG2E_HAVE_NVCC} torch_cuda=${FACEG2E_TORCH_CUDA} torch=${Torch_VERSION}")

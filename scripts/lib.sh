@@ -1,0 +1,55 @@
+# Shared set-up for scripts/run.sh and scripts/test.sh: Debian packages, configure, build.
+# Sourced, not run. Honours:
+#   FACEG2E_BUILD_DIR   (default: build)      FACEG2E_JOBS (default: 2)
+#   FACEG2E_CMAKE_ARGS  extra arguments for cmake's configure step (e.g. -DCMAKE_PREFIX_PATH=...)
+#   FACEG2E_SKIP_APT=1  do not touch the system packages
+set -euo pipefail
+
+FACEG2E_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FACEG2E_BUILD_DIR="${FACEG2E_BUILD_DIR:-$FACEG2E_ROOT/build}"
+FACEG2E_JOBS="${FACEG2E_JOBS:-2}"
+
+# Debian 12 packages the build, the tests and the GUI need.
+FACEG2E_PACKAGES=(
+  cmake g++ make pkg-config ccache
+  libtorch-dev libopenblas0-pthread
+  libimgui-dev libglfw3-dev libvulkan-dev glslc mesa-vulkan-drivers
+  libglm-dev libstb-dev libtinyobjloader-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  xvfb xauth
+)
+
+faceg2e_log() { printf '\033[1m[faceg2e]\033[0m %s\n' "$*" >&2; }
+
+faceg2e_install_packages() {
+  if [[ "${FACEG2E_SKIP_APT:-0}" == 1 ]]; then return; fi
+  local missing=()
+  for p in "${FACEG2E_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if ((${#missing[@]} == 0)); then return; fi
+  faceg2e_log "installing Debian packages: ${missing[*]}"
+  local sudo=()
+  if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+faceg2e_configure_and_build() {
+  local launcher=()
+  if command -v ccache >/dev/null; then
+    launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+              -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+    # Precompiled torch headers are only cache-safe with these.
+    export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
+    export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+  fi
+  faceg2e_log "configuring $FACEG2E_BUILD_DIR"
+  # shellcheck disable=SC2086
+  cmake -S "$FACEG2E_ROOT" -B "$FACEG2E_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
+    "${launcher[@]}" ${FACEG2E_CMAKE_ARGS:-} >/dev/null
+  faceg2e_log "building with -j$FACEG2E_JOBS (first build takes a while: LibTorch is large)"
+  cmake --build "$FACEG2E_BUILD_DIR" -j "$FACEG2E_JOBS"
+}
