@@ -45,6 +45,8 @@ faceg2e_configure_and_build() {
     # Precompiled torch headers are only cache-safe with these.
     export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
     export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+    # Relative paths in the cache key: a fresh clone elsewhere still hits the cache.
+    export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$FACEG2E_ROOT}"
   fi
   faceg2e_log "configuring $FACEG2E_BUILD_DIR"
   # shellcheck disable=SC2086
