@@ -1,0 +1,4 @@
+# faceg2e_diffusion_io sources (owner: diffio). Paths relative to core/diffusion/.
+list(APPEND FACEG2E_DIFFUSION_IO_SOURCES
+  safetensors.cpp
+  state_dict.cpp)
