@@ -1,4 +1,6 @@
 # faceg2e_diffusion_io sources (owner: diffio). Paths relative to core/diffusion/.
 list(APPEND FACEG2E_DIFFUSION_IO_SOURCES
   safetensors.cpp
-  state_dict.cpp)
+  state_dict.cpp
+  tokenizer.cpp
+  tokenizer_unicode.cpp)

@@ -1,0 +1,389 @@
+#include "core/diffusion/tokenizer.h"
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/diffusion/tokenizer_unicode.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+namespace faceg2e::diffusion {
+namespace {
+
+namespace uc = unicode;
+
+// transformers' CLIPTokenizer keeps merges[1 : 49152 - 256 - 2 + 1] of merges.txt.
+constexpr std::size_t kMaxMerges = 49152 - 256 - 2;
+constexpr std::size_t kCacheLimit = 1 << 16;
+
+nlohmann::json read_json(const std::filesystem::path& p) {
+  const std::string text = read_file(p);
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(p.string(), std::string("not valid JSON: ") + e.what());
+  }
+}
+
+// A special-token entry is either a string or {"content": ...}.
+std::string token_content(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
+  return {};
+}
+
+// Python's re.sub(r"\s+", " ", text).strip() followed by str.lower().
+std::u32string clean_and_lower(const std::u32string& text) {
+  std::u32string collapsed;
+  collapsed.reserve(text.size());
+  bool in_space = false;
+  for (char32_t c : text) {
+    if (uc::is_space(c)) {
+      in_space = true;
+      continue;
+    }
+    if (in_space && !collapsed.empty()) collapsed.push_back(U' ');
+    in_space = false;
+    collapsed.push_back(c);
+  }
+  std::u32string lowered;
+  lowered.reserve(collapsed.size());
+  for (char32_t c : collapsed) uc::append_lower(c, lowered);
+  return lowered;
+}
+
+bool starts_with_at(const std::u32string& s, std::size_t i, const std::u32string& lit) {
+  return s.size() - i >= lit.size() && s.compare(i, lit.size(), lit) == 0;
+}
+
+// re.findall of the CLIP pattern
+//   <\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+
+// (alternatives tried in order at each position; positions where none matches are skipped).
+std::vector<std::u32string> clip_pretokenize(const std::u32string& s) {
+  static const std::u32string kSpecials[] = {U"<|startoftext|>", U"<|endoftext|>"};
+  static const std::u32string kContractions[] = {U"'s", U"'t", U"'re", U"'ve", U"'m", U"'ll", U"'d"};
+  std::vector<std::u32string> out;
+  std::size_t i = 0;
+  const auto other = [](char32_t c) { return !uc::is_space(c) && !uc::is_letter(c) && !uc::is_number(c); };
+  while (i < s.size()) {
+    bool matched = false;
+    for (const auto& lit : kSpecials) {
+      if (starts_with_at(s, i, lit)) {
+        out.push_back(lit);
+        i += lit.size();
+        matched = true;
+        break;
+      }
+    }
+    if (matched) continue;
+    for (const auto& lit : kContractions) {
+      if (starts_with_at(s, i, lit)) {
+        out.push_back(lit);
+        i += lit.size();
+        matched = true;
+        break;
+      }
+    }
+    if (matched) continue;
+    const char32_t c = s[i];
+    if (uc::is_letter(c)) {
+      std::size_t j = i + 1;
+      while (j < s.size() && uc::is_letter(s[j])) ++j;
+      out.push_back(s.substr(i, j - i));
+      i = j;
+    } else if (uc::is_number(c)) {
+      out.push_back(s.substr(i, 1));
+      ++i;
+    } else if (other(c)) {
+      std::size_t j = i + 1;
+      while (j < s.size() && other(s[j])) ++j;
+      out.push_back(s.substr(i, j - i));
+      i = j;
+    } else {
+      ++i;  // whitespace
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<ClipTokenizer> ClipTokenizer::from_folder(const std::filesystem::path& dir) {
+  const auto vocab = dir / "vocab.json";
+  const auto merges = dir / "merges.txt";
+  if (!std::filesystem::exists(vocab) || !std::filesystem::exists(merges))
+    throw NotFoundError("tokenizer folder " + dir.string() + " needs vocab.json and merges.txt");
+  TokenizerConfig cfg;
+  std::vector<std::string> added;
+  for (const char* name : {"special_tokens_map.json", "tokenizer_config.json"}) {
+    const auto p = dir / name;
+    if (!std::filesystem::exists(p)) continue;
+    const auto j = read_json(p);
+    if (!j.is_object()) throw FormatError(p.string(), "not a JSON object");
+    for (const auto& [key, field] : {std::pair<const char*, std::string*>{"pad_token", &cfg.pad_token},
+                                     {"bos_token", &cfg.bos_token},
+                                     {"eos_token", &cfg.eos_token}}) {
+      if (j.contains(key)) {
+        const auto c = token_content(j[key]);
+        if (!c.empty()) *field = c;
+      }
+    }
+    if (j.contains("model_max_length") && j["model_max_length"].is_number_integer()) {
+      const auto m = j["model_max_length"].get<std::int64_t>();
+      // transformers writes a huge sentinel when no length is known; CLIP's context is 77.
+      if (m >= 3 && m <= 4096) cfg.max_length = static_cast<int>(m);
+    }
+    if (j.contains("added_tokens_decoder") && j["added_tokens_decoder"].is_object())
+      for (const auto& v : j["added_tokens_decoder"]) {
+        const auto c = token_content(v);
+        if (!c.empty()) added.push_back(c);
+      }
+  }
+  std::shared_ptr<ClipTokenizer> t(new ClipTokenizer());
+  t->init(vocab, merges, cfg);
+  for (const auto& a : added)
+    if (std::find(t->added_tokens_.begin(), t->added_tokens_.end(), a) == t->added_tokens_.end())
+      t->added_tokens_.push_back(a);
+  std::sort(t->added_tokens_.begin(), t->added_tokens_.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return t;
+}
+
+std::shared_ptr<ClipTokenizer> ClipTokenizer::from_files(const std::filesystem::path& vocab_json,
+                                                         const std::filesystem::path& merges_txt,
+                                                         TokenizerConfig config) {
+  std::shared_ptr<ClipTokenizer> t(new ClipTokenizer());
+  t->init(vocab_json, merges_txt, std::move(config));
+  return t;
+}
+
+void ClipTokenizer::init(const std::filesystem::path& vocab_json, const std::filesystem::path& merges_txt,
+                         TokenizerConfig config) {
+  config_ = std::move(config);
+  const auto vocab = read_json(vocab_json);
+  if (!vocab.is_object()) throw FormatError(vocab_json.string(), "vocab is not a JSON object");
+  encoder_.reserve(vocab.size() * 2);
+  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
+    if (!it.value().is_number_integer())
+      throw FormatError(vocab_json.string(), "id of token '" + it.key() + "' is not an integer");
+    encoder_[it.key()] = it.value().get<std::int64_t>();
+  }
+
+  std::ifstream in(merges_txt);
+  if (!in) throw NotFoundError("cannot open " + merges_txt.string());
+  std::string line;
+  std::size_t line_no = 0;
+  int rank = 0;
+  while (std::getline(in, line)) {
+    if (line_no++ == 0) continue;  // "#version: ..." header, skipped by the reference too
+    if (static_cast<std::size_t>(rank) >= kMaxMerges) break;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const auto sp = line.find(' ');
+    if (sp == std::string::npos || sp == 0 || sp + 1 == line.size())
+      throw FormatError(merges_txt.string(), "line " + std::to_string(line_no) + " is not 'a b'");
+    merge_ranks_.emplace(line, rank++);
+  }
+  if (merge_ranks_.empty()) throw FormatError(merges_txt.string(), "no merges");
+
+  // GPT-2 / CLIP byte -> printable unicode stand-in.
+  std::vector<int> bs;
+  for (int b = '!'; b <= '~'; ++b) bs.push_back(b);
+  for (int b = 0xA1; b <= 0xAC; ++b) bs.push_back(b);
+  for (int b = 0xAE; b <= 0xFF; ++b) bs.push_back(b);
+  std::vector<char32_t> cs(bs.begin(), bs.end());
+  int n = 0;
+  for (int b = 0; b < 256; ++b)
+    if (std::find(bs.begin(), bs.end(), b) == bs.end()) {
+      bs.push_back(b);
+      cs.push_back(static_cast<char32_t>(256 + n++));
+    }
+  for (std::size_t k = 0; k < bs.size(); ++k) {
+    byte_encoder_[bs[k]].clear();
+    uc::append_utf8(cs[k], byte_encoder_[bs[k]]);
+  }
+
+  const auto id_of = [&](const std::string& tok, const char* what) {
+    const auto it = encoder_.find(tok);
+    if (it == encoder_.end())
+      throw FormatError(vocab_json.string(), std::string(what) + " '" + tok + "' is not in the vocabulary");
+    return it->second;
+  };
+  bos_id_ = id_of(config_.bos_token, "bos token");
+  eos_id_ = id_of(config_.eos_token, "eos token");
+  pad_id_ = id_of(config_.pad_token, "pad token");
+  added_tokens_ = {config_.bos_token, config_.eos_token};
+  if (config_.pad_token != config_.eos_token && config_.pad_token != config_.bos_token)
+    added_tokens_.push_back(config_.pad_token);
+  std::sort(added_tokens_.begin(), added_tokens_.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  cache_.clear();
+  cache_[config_.bos_token] = config_.bos_token;
+  cache_[config_.eos_token] = config_.eos_token;
+}
+
+std::string ClipTokenizer::bpe(const std::string& token) const {
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    const auto it = cache_.find(token);
+    if (it != cache_.end()) return it->second;
+  }
+  // Split into code points (each one byte stand-in), the last carrying "</w>".
+  std::vector<std::string> word;
+  {
+    const auto cps = uc::decode_utf8(token);
+    for (char32_t c : cps) {
+      std::string s;
+      uc::append_utf8(c, s);
+      word.push_back(std::move(s));
+    }
+  }
+  if (word.empty()) return token;
+  word.back() += "</w>";
+  if (word.size() > 1) {
+    std::string key;
+    while (true) {
+      int best_rank = std::numeric_limits<int>::max();
+      std::size_t best = 0;
+      for (std::size_t i = 0; i + 1 < word.size(); ++i) {
+        key.assign(word[i]).append(" ").append(word[i + 1]);
+        const auto it = merge_ranks_.find(key);
+        if (it != merge_ranks_.end() && it->second < best_rank) {
+          best_rank = it->second;
+          best = i;
+        }
+      }
+      if (best_rank == std::numeric_limits<int>::max()) break;
+      const std::string first = word[best], second = word[best + 1];
+      std::vector<std::string> merged;
+      merged.reserve(word.size());
+      for (std::size_t i = 0; i < word.size();) {
+        if (i + 1 < word.size() && word[i] == first && word[i + 1] == second) {
+          merged.push_back(first + second);
+          i += 2;
+        } else {
+          merged.push_back(word[i]);
+          ++i;
+        }
+      }
+      word.swap(merged);
+      if (word.size() == 1) break;
+    }
+  }
+  std::string out;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (i) out.push_back(' ');
+    out += word[i];
+  }
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  if (cache_.size() > kCacheLimit) {
+    cache_.clear();
+    cache_[config_.bos_token] = config_.bos_token;
+    cache_[config_.eos_token] = config_.eos_token;
+  }
+  cache_[token] = out;
+  return out;
+}
+
+void ClipTokenizer::tokenize_chunk(const std::string& chunk, std::vector<std::string>& out) const {
+  const auto text = clean_and_lower(uc::decode_utf8(chunk));
+  for (const auto& piece : clip_pretokenize(text)) {
+    std::string mapped;
+    for (unsigned char b : uc::encode_utf8(piece)) mapped += byte_encoder_[b];
+    const std::string merged = bpe(mapped);
+    std::size_t start = 0;
+    while (start <= merged.size()) {
+      const auto sp = merged.find(' ', start);
+      const auto end = sp == std::string::npos ? merged.size() : sp;
+      if (end > start) out.push_back(merged.substr(start, end - start));
+      if (sp == std::string::npos) break;
+      start = sp + 1;
+    }
+  }
+}
+
+std::vector<std::int64_t> ClipTokenizer::encode_body(const std::string& text,
+                                                     std::vector<std::string>* tokens_out) const {
+  // Split the raw text on added tokens (leftmost, longest first), as transformers' trie does.
+  std::vector<std::string> toks;
+  std::size_t start = 0, i = 0;
+  while (i < text.size()) {
+    const std::string* hit = nullptr;
+    for (const auto& a : added_tokens_)
+      if (!a.empty() && text.compare(i, a.size(), a) == 0) {
+        hit = &a;
+        break;
+      }
+    if (!hit) {
+      ++i;
+      continue;
+    }
+    if (i > start) tokenize_chunk(text.substr(start, i - start), toks);
+    toks.push_back(*hit);
+    i += hit->size();
+    start = i;
+  }
+  if (start < text.size()) tokenize_chunk(text.substr(start), toks);
+
+  std::vector<std::int64_t> ids;
+  ids.reserve(toks.size());
+  for (const auto& t : toks) {
+    const auto it = encoder_.find(t);
+    // The reference maps unknown tokens to unk (= <|endoftext|>); byte-level BPE never produces one.
+    ids.push_back(it == encoder_.end() ? eos_id_ : it->second);
+  }
+  if (tokens_out) *tokens_out = std::move(toks);
+  return ids;
+}
+
+std::vector<std::int64_t> ClipTokenizer::encode_unpadded(const std::string& text) const {
+  auto body = encode_body(text, nullptr);
+  std::vector<std::int64_t> ids;
+  ids.reserve(body.size() + 2);
+  ids.push_back(bos_id_);
+  ids.insert(ids.end(), body.begin(), body.end());
+  ids.push_back(eos_id_);
+  return ids;
+}
+
+std::vector<std::int64_t> ClipTokenizer::encode_padded(const std::string& text) const {
+  auto body = encode_body(text, nullptr);
+  const std::size_t keep = static_cast<std::size_t>(std::max(0, config_.max_length - 2));
+  if (body.size() > keep) body.resize(keep);
+  std::vector<std::int64_t> ids;
+  ids.reserve(config_.max_length);
+  ids.push_back(bos_id_);
+  ids.insert(ids.end(), body.begin(), body.end());
+  ids.push_back(eos_id_);
+  while (ids.size() < static_cast<std::size_t>(config_.max_length)) ids.push_back(pad_id_);
+  return ids;
+}
+
+std::vector<std::string> ClipTokenizer::tokens(const std::string& text) const {
+  std::vector<std::string> toks;
+  encode_body(text, &toks);
+  toks.insert(toks.begin(), config_.bos_token);
+  toks.push_back(config_.eos_token);
+  return toks;
+}
+
+std::vector<int> ClipTokenizer::token_indices_for_word(const std::string& prompt,
+                                                       const std::string& word) const {
+  const auto ids = encode_padded(prompt);
+  const auto w = encode_body(word, nullptr);
+  std::vector<int> out;
+  if (w.empty()) return out;
+  // Only the real tokens (between BOS and the first EOS) can match.
+  std::size_t end = 1;
+  while (end < ids.size() && ids[end] != eos_id_) ++end;
+  for (std::size_t i = 1; i + w.size() <= end; ++i) {
+    if (std::equal(w.begin(), w.end(), ids.begin() + static_cast<std::ptrdiff_t>(i)))
+      for (std::size_t k = 0; k < w.size(); ++k) out.push_back(static_cast<int>(i + k));
+  }
+  return out;
+}
+
+}  // namespace faceg2e::diffusion

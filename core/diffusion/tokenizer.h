@@ -1,0 +1,71 @@
+#pragma once
+// CLIP byte-level BPE tokenizer, reproducing transformers' CLIPTokenizer (ftfy code path with
+// fix_text = identity): whitespace collapse + strip, Python lower-casing, the CLIP regex, byte
+// to unicode mapping, BPE by merge rank. Added tokens (<|startoftext|>, <|endoftext|> and, for
+// SD2 tokenizers whose pad token is "!", the "!") are split out of the raw text first, exactly
+// as transformers does, so SD2 ids differ from OpenAI's for text containing "!".
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace faceg2e::diffusion {
+
+struct TokenizerConfig {
+  int max_length = 77;  // model_max_length (CLIP context length)
+  std::string pad_token = "<|endoftext|>";
+  std::string bos_token = "<|startoftext|>";
+  std::string eos_token = "<|endoftext|>";
+};
+
+class ClipTokenizer {
+ public:
+  // A tokenizer folder: vocab.json + merges.txt (+ tokenizer_config.json /
+  // special_tokens_map.json for the pad token and max length). Throws FormatError/NotFoundError.
+  static std::shared_ptr<ClipTokenizer> from_folder(const std::filesystem::path& dir);
+  // vocab.json + merges.txt with an explicit config.
+  static std::shared_ptr<ClipTokenizer> from_files(const std::filesystem::path& vocab_json,
+                                                   const std::filesystem::path& merges_txt,
+                                                   TokenizerConfig config = {});
+
+  // BOS + ids + EOS, not truncated, not padded (transformers' input_ids without padding).
+  std::vector<std::int64_t> encode_unpadded(const std::string& text) const;
+  // BOS + first (max_length-2) ids + EOS, padded with pad_id() to max_length.
+  std::vector<std::int64_t> encode_padded(const std::string& text) const;
+  // The token strings of encode_unpadded (byte-level unicode form, "</w>" suffixes).
+  std::vector<std::string> tokens(const std::string& text) const;
+
+  // Positions in encode_padded(prompt) of the tokens of `word` (every occurrence of the whole
+  // token sequence of `word`; e.g. "lips" in "make her lips red" -> {3}). Empty if absent or
+  // truncated away. Used by editing to find the attention maps of a word.
+  std::vector<int> token_indices_for_word(const std::string& prompt, const std::string& word) const;
+
+  std::int64_t bos_id() const { return bos_id_; }
+  std::int64_t eos_id() const { return eos_id_; }
+  std::int64_t pad_id() const { return pad_id_; }
+  int max_length() const { return config_.max_length; }
+  std::size_t vocab_size() const { return encoder_.size(); }
+
+ private:
+  ClipTokenizer() = default;
+  void init(const std::filesystem::path& vocab_json, const std::filesystem::path& merges_txt,
+            TokenizerConfig config);
+  // ids of the text without BOS/EOS.
+  std::vector<std::int64_t> encode_body(const std::string& text, std::vector<std::string>* tokens) const;
+  void tokenize_chunk(const std::string& chunk, std::vector<std::string>& out) const;
+  std::string bpe(const std::string& token) const;
+
+  TokenizerConfig config_;
+  std::unordered_map<std::string, std::int64_t> encoder_;
+  std::unordered_map<std::string, int> merge_ranks_;  // "a b" -> rank
+  std::string byte_encoder_[256];                       // byte -> its unicode stand-in (UTF-8)
+  std::vector<std::string> added_tokens_;               // split out of raw text, longest first
+  std::int64_t bos_id_ = 0, eos_id_ = 0, pad_id_ = 0;
+  mutable std::mutex cache_mutex_;
+  mutable std::unordered_map<std::string, std::string> cache_;
+};
+
+}  // namespace faceg2e::diffusion
