@@ -1,0 +1,53 @@
+#include "core/guidance/analytic_target.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "core/util/error.h"
+
+namespace faceg2e::guidance {
+
+AnalyticTargetGuidance::AnalyticTargetGuidance(AnalyticTargetParams params,
+                                               std::shared_ptr<LatentCodec> codec)
+    : params_(params), schedule_(params.schedule), codec_(std::move(codec)) {}
+
+void AnalyticTargetGuidance::release() {
+  if (codec_) codec_->release();
+}
+
+torch::Tensor AnalyticTargetGuidance::to_z(const torch::Tensor& input, bool input_is_latent) {
+  if (input_is_latent) return input;
+  FACEG2E_CHECK(input.dim() == 4 && input.size(1) == 3, "target guidance expects RGB [B,3,H,W]");
+  if (!codec_) return input * 2.0 - 1.0;
+  return codec_->encode(resize_for_codec(input, codec_->image_size()));
+}
+
+GuidanceResult AnalyticTargetGuidance::compute(const torch::Tensor& input, bool input_is_latent,
+                                               const GuidanceStep& step) {
+  FACEG2E_CHECK(step.render_target, "analytic target guidance needs the target's render");
+  if (input_is_latent && !codec_)
+    throw Error("analytic target: a latent input needs a VAE (pixel-space target got a latent)");
+  torch::Tensor z = to_z(input, input_is_latent);
+  torch::Tensor z_target;
+  {
+    torch::NoGradGuard no_grad;
+    z_target = to_z(step.render_target(), input_is_latent).detach();
+  }
+  FACEG2E_CHECK(z_target.sizes() == z.sizes(), "target render and current render differ in shape");
+  const double ab = schedule_.alpha_bar(step.t);
+  const double w = params_.weight_by_schedule ? 1.0 - ab : 1.0;
+  torch::Tensor grad;
+  double report = 0;
+  {
+    torch::NoGradGuard no_grad;
+    torch::Tensor noise = seeded_noise_like(z, step.generator);
+    torch::Tensor z_t = std::sqrt(ab) * z.detach() + std::sqrt(1 - ab) * noise;
+    torch::Tensor eps_star = (z_t - std::sqrt(ab) * z_target) / std::sqrt(1 - ab);
+    grad = w * (eps_star - noise);
+    report = (z.detach() - z_target).pow(2).mean().item<double>();
+  }
+  return {sds_surrogate_loss(z, grad), report};
+}
+
+}  // namespace faceg2e::guidance

@@ -1,0 +1,60 @@
+#pragma once
+// One interface for every SDS objective: given the current render (or latent render) of a step,
+// return a scalar loss whose gradient with respect to the render is the SDS gradient
+//   d loss / d z = w(t) (eps_hat - eps),   loss = sum(stopgrad(grad) * z) / batch,
+// where z is the VAE latent of the render (or the render itself in pixel space). The objectives:
+// text SDS with CFG (text_sds.h), ControlNet-depth SDS (same class, with a ControlNet),
+// UV texture prior (uv_prior.h) and the analytic target (analytic_target.h).
+#include <torch/types.h>
+
+#include <functional>
+#include <string>
+
+namespace faceg2e::guidance {
+
+// Which prompt a view uses: FaceG2E appends ", front view" / ", side view" / ", back view" by
+// azimuth (util/prompt_util.py); kDefault is the bare prompt.
+enum class ViewPrompt { kDefault = 0, kFront = 1, kSide = 2, kBack = 3 };
+
+// What the stage knows about the step besides the render.
+struct GuidanceStep {
+  int t = 500;                               // diffusion timestep
+  ViewPrompt view = ViewPrompt::kDefault;
+  // ControlNet condition: [B, 3, H, W] in [0, 1] (normalised depth repeated to RGB). Optional.
+  torch::Tensor control;
+  // The analytic target's render with the same camera, light and render mode as the input, in the
+  // same format (RGB [B,3,H,W] in [0,1], or a latent [B,4,h,w]). Only called by objectives whose
+  // needs_target() is true.
+  std::function<torch::Tensor()> render_target;
+  // Noise source (CPU generator: the same seed gives the same noise on every device).
+  torch::Generator* generator = nullptr;
+};
+
+struct GuidanceResult {
+  torch::Tensor loss;     // scalar, differentiable w.r.t. the input
+  double report = 0;      // a number to show the user (mean squared SDS residual)
+};
+
+class Guidance {
+ public:
+  virtual ~Guidance() = default;
+  virtual std::string name() const = 0;
+  // input: RGB [B, 3, H, W] in [0, 1] when input_is_latent is false; else a latent
+  // [B, 4, h, w] already in the UNet's scaled latent space.
+  virtual GuidanceResult compute(const torch::Tensor& input, bool input_is_latent,
+                                 const GuidanceStep& step) = 0;
+  virtual bool needs_target() const { return false; }
+  // True when RGB inputs are encoded by a VAE (so a latent phase is possible).
+  virtual bool works_in_latent_space() const = 0;
+  // Frees device memory (models) once the stage is over.
+  virtual void release() {}
+};
+
+// The SDS surrogate loss: sum(stopgrad(grad) * z) / batch, whose gradient w.r.t. z is grad/batch.
+torch::Tensor sds_surrogate_loss(const torch::Tensor& z, const torch::Tensor& grad);
+
+// Standard normal noise shaped like `like`, drawn on the CPU from `generator` (or the default
+// generator when null) and moved to like's device: seeded runs are reproducible across devices.
+torch::Tensor seeded_noise_like(const torch::Tensor& like, torch::Generator* generator);
+
+}  // namespace faceg2e::guidance

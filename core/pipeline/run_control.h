@@ -1,0 +1,58 @@
+#pragma once
+// How a caller watches and stops a run (the stable-diffusion.cpp style narrow API): a progress
+// callback (step, t, loss, it/s, ETA), a preview callback every N steps, an atomic cancel flag,
+// and job states. Torch-free, so the runtime and UI can include it.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "core/util/image_io.h"
+
+namespace faceg2e::pipeline {
+
+enum class JobState { Queued, Running, Done, Failed, Cancelled };
+std::string to_string(JobState state);
+
+struct Progress {
+  std::string stage;        // "geometry" | "texture"
+  int step = 0;             // 1-based, steps finished in this stage
+  int total = 0;            // steps in this stage
+  int t = 0;                // diffusion timestep of the last step
+  double loss = 0;          // the stage's reported loss of the last step
+  double it_per_s = 0;      // steps per second, averaged over the stage so far
+  double eta_s = 0;         // seconds left in this stage at that rate
+};
+
+struct Preview {
+  std::string stage;
+  int step = 0;
+  Image8 image;             // a fixed front view of the current state
+};
+
+struct RunControl {
+  std::function<void(const Progress&)> on_progress;  // called after every step when set
+  std::function<void(const Preview&)> on_preview;    // called every preview_every steps
+  int preview_every = 0;                             // 0: no previews
+  const std::atomic<bool>* cancel = nullptr;         // checked before every step
+
+  bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
+  // Throws faceg2e::Cancelled when the flag is set.
+  void throw_if_cancelled() const;
+};
+
+// Steps-per-second and ETA over one stage.
+class ProgressMeter {
+ public:
+  ProgressMeter(std::string stage, int total);
+  // Records a finished step and returns the progress to report.
+  Progress finish_step(int step, int t, double loss);
+  double elapsed_s() const;
+
+ private:
+  std::string stage_;
+  int total_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace faceg2e::pipeline
