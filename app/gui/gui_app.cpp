@@ -1,0 +1,158 @@
+#include "app/gui/gui_app.h"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#define GLFW_INCLUDE_VULKAN
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+#include "app/gui/face_scene.h"
+#include "app/gui/imgui_vulkan_backend.h"
+#include "core/util/error.h"
+#include "core/util/image_io.h"
+#include "render/context.h"
+#include "render/frame_presenter.h"
+#include "render/mesh_renderer.h"
+#include "render/orbit_camera.h"
+#include "render/vk_check.h"
+#include "ui/editor_panel.h"
+
+namespace faceg2e::gui {
+
+namespace {
+
+// GLFW's global state, owned for the life of the window.
+class GlfwSession {
+ public:
+  GlfwSession() {
+    glfwSetErrorCallback([](int code, const char* text) { std::fprintf(stderr, "[glfw %d] %s\n", code, text); });
+    if (!glfwInit())
+      throw Error("cannot open a window: GLFW failed to initialise (no display? set DISPLAY or run under xvfb-run -a)");
+    if (!glfwVulkanSupported()) {
+      glfwTerminate();
+      throw Error("cannot open a window: GLFW found no Vulkan loader");
+    }
+  }
+  ~GlfwSession() { glfwTerminate(); }
+  GlfwSession(const GlfwSession&) = delete;
+  GlfwSession& operator=(const GlfwSession&) = delete;
+};
+
+struct WindowDeleter {
+  void operator()(GLFWwindow* w) const { glfwDestroyWindow(w); }
+};
+
+VkExtent2D framebuffer_size(GLFWwindow* window) {
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window, &w, &h);
+  return {static_cast<std::uint32_t>(std::max(w, 0)), static_cast<std::uint32_t>(std::max(h, 0))};
+}
+
+// Mouse gestures over the viewport (not over the panel): left drag rotates, right or middle
+// drag pans, the wheel zooms.
+void handle_camera_input(render::OrbitCamera& camera, const VkRect2D& viewport) {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.WantCaptureMouse) return;
+  const bool inside = io.MousePos.x >= viewport.offset.x && io.MousePos.y >= viewport.offset.y &&
+                      io.MousePos.x < viewport.offset.x + static_cast<float>(viewport.extent.width) &&
+                      io.MousePos.y < viewport.offset.y + static_cast<float>(viewport.extent.height);
+  if (io.MouseDown[0]) camera.rotate(io.MouseDelta.x, io.MouseDelta.y);
+  if (io.MouseDown[1] || io.MouseDown[2])
+    camera.pan(io.MouseDelta.x, io.MouseDelta.y, static_cast<float>(viewport.extent.height));
+  if (inside && io.MouseWheel != 0.0f) camera.zoom(io.MouseWheel);
+}
+
+}  // namespace
+
+int run_gui(face::FaceModel model, const GuiOptions& options) {
+  if (options.width <= 0 || options.height <= 0 || options.width > 16384 || options.height > 16384)
+    throw Error("window size " + std::to_string(options.width) + "x" + std::to_string(options.height) +
+                " is out of range (1..16384)");
+  GlfwSession glfw;
+  glfwWindowHint(GLFW_CLIENT_API, GLFW_NO_API);
+  std::unique_ptr<GLFWwindow, WindowDeleter> window(
+      glfwCreateWindow(options.width, options.height, "FaceG2E", nullptr, nullptr));
+  if (!window) throw Error("cannot open a window of " + std::to_string(options.width) + "x" + std::to_string(options.height));
+
+  render::ContextOptions context_options;
+  std::uint32_t ext_count = 0;
+  const char** exts = glfwGetRequiredInstanceExtensions(&ext_count);
+  for (std::uint32_t i = 0; i < ext_count; ++i) context_options.instance_extensions.emplace_back(exts[i]);
+  GLFWwindow* raw_window = window.get();
+  context_options.create_surface = [raw_window](VkInstance instance) {
+    VkSurfaceKHR surface = VK_NULL_HANDLE;
+    FACEG2E_VK_CHECK(glfwCreateWindowSurface(instance, raw_window, nullptr, &surface));
+    return surface;
+  };
+  render::Context context(context_options);
+  render::FramePresenter presenter(context, [raw_window] { return framebuffer_size(raw_window); });
+  std::fprintf(stderr, "faceg2e: Vulkan device %s, %dx MSAA\n", context.device_name().c_str(),
+               static_cast<int>(presenter.samples()));
+
+  {
+    render::MeshRenderer renderer(context, presenter.render_pass(), presenter.samples());
+    ImGuiVulkanBackend imgui(raw_window, context, presenter);
+    FaceScene scene(std::move(model));
+    scene.upload_all(renderer);
+    render::OrbitCamera camera;
+    camera.frame(renderer.bounds_min(), renderer.bounds_max());
+
+    ui::EditorPanel panel;
+    render::ViewSettings view;
+    ui::ExportState export_state;
+    const ui::ExportFn export_fn = [&scene](const std::string& path) { return scene.export_obj(path); };
+
+    int frames_drawn = 0;
+    bool coefficients_dirty = false;
+    while (!glfwWindowShouldClose(raw_window)) {
+      glfwPollEvents();
+      const VkExtent2D size = framebuffer_size(raw_window);
+      if (size.width == 0 || size.height == 0) {
+        glfwWaitEventsTimeout(0.1);  // minimised: sleep until something happens
+        continue;
+      }
+      // Re-assembling the mesh is the expensive part of a slider drag: once per frame at most.
+      if (coefficients_dirty) {
+        scene.upload_shape(renderer);
+        coefficients_dirty = false;
+      }
+
+      imgui.new_frame();
+      const auto result = panel.draw(scene.info(), scene.coefficients(), view, export_state, export_fn,
+                                     static_cast<float>(size.height));
+      coefficients_dirty = result.coefficients_changed;
+      if (result.reset_camera) camera.frame(renderer.bounds_min(), renderer.bounds_max());
+      const std::uint32_t panel_px = std::min(size.width - 1, static_cast<std::uint32_t>(panel.width()));
+      const VkRect2D viewport{{static_cast<std::int32_t>(panel_px), 0}, {size.width - panel_px, size.height}};
+      handle_camera_input(camera, viewport);
+      ImGui::Render();
+
+      VkCommandBuffer cmd = presenter.begin_frame();
+      if (cmd == VK_NULL_HANDLE) continue;  // swapchain re-created or minimised: next iteration
+      renderer.record_uploads(cmd);
+      presenter.begin_render_pass({view.background[0], view.background[1], view.background[2], 1.0f});
+      renderer.draw(cmd, render::make_draw_view(camera, viewport, view), view);
+      imgui.render(cmd);
+      presenter.end_render_pass();
+      ++frames_drawn;
+      const bool capture = options.screenshot && frames_drawn >= options.screenshot_frames;
+      auto shot = presenter.end_frame(capture);
+      if (capture) {
+        if (!shot || shot->empty())
+          throw Error("the window surface does not allow reading its images back; cannot take a screenshot");
+        write_png(*options.screenshot, *shot);
+        std::fprintf(stderr, "faceg2e: wrote %s (%dx%d)\n", options.screenshot->string().c_str(), shot->width,
+                     shot->height);
+        break;
+      }
+    }
+    context.wait_idle();
+  }
+  return 0;
+}
+
+}  // namespace faceg2e::gui

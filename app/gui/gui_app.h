@@ -1,0 +1,22 @@
+#pragma once
+// The faceg2e window: GLFW + Vulkan viewport + ImGui editor over one loaded face model.
+#include <filesystem>
+#include <optional>
+
+#include "core/face/face_model.h"
+
+namespace faceg2e::gui {
+
+struct GuiOptions {
+  int width = 1280;
+  int height = 800;
+  // Render this many frames, write the full window to the PNG and exit.
+  std::optional<std::filesystem::path> screenshot;
+  int screenshot_frames = 5;  // ImGui lays windows out over the first frames
+};
+
+// Runs until the window closes (or the screenshot is written). Returns the process exit code;
+// throws faceg2e::Error on a failure to start (no display, no Vulkan device, ...).
+int run_gui(face::FaceModel model, const GuiOptions& options);
+
+}  // namespace faceg2e::gui

@@ -1,0 +1,37 @@
+// faceg2e: the desktop editor.
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "app/gui/gui_app.h"
+#include "core/face/face_model.h"
+#include "core/util/data_paths.h"
+#include "core/util/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"faceg2e " + faceg2e::app_version() + ": text-guided 3D face generation and editing"};
+  std::string face_model;
+  std::string screenshot;
+  faceg2e::gui::GuiOptions options;
+  app.add_option("--face-model", face_model, "The F3DM face model (default: the documented search order)");
+  app.add_option("--screenshot", screenshot, "Render a few frames, write the full window to this PNG and exit");
+  app.add_option("--width", options.width, "Window width in pixels")->check(CLI::Range(64, 16384));
+  app.add_option("--height", options.height, "Window height in pixels")->check(CLI::Range(64, 16384));
+  app.add_option("--screenshot-frames", options.screenshot_frames, "Frames to draw before the screenshot")
+      ->check(CLI::Range(1, 1000));
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    const auto path = faceg2e::require_face_model(
+        face_model.empty() ? std::nullopt : std::optional<std::filesystem::path>(face_model));
+    faceg2e::face::FaceModel model = faceg2e::face::load_f3dm(path);
+    if (!screenshot.empty()) options.screenshot = screenshot;
+    return faceg2e::gui::run_gui(std::move(model), options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "faceg2e: %s\n", e.what());
+    return 1;
+  }
+}
