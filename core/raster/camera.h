@@ -24,11 +24,14 @@ namespace faceg2e::raster {
 
 using Vec3 = std::array<double, 3>;
 
+// Defaults are the FaceG2E reference camera (models/stage_fitter/__init__.py: fov 12.593637,
+// camera_d 10, znear 1, zfar 20 in its decimetre-scale units), converted to the centimetres of
+// ICT-FaceKit: distances x 10.
 struct PerspectiveParams {
-  double fov_y_deg = 12.59;  // vertical field of view; see camera.cpp for the reference value
-  double aspect = 1.0;       // width / height
-  double near = 0.1;
-  double far = 1000.0;
+  double fov_y_deg = 12.593637;  // vertical field of view
+  double aspect = 1.0;           // width / height
+  double near = 10.0;
+  double far = 200.0;
 };
 
 // OpenGL gluPerspective-style projection, [4, 4] float64 on the CPU. Throws faceg2e::Error on
@@ -65,14 +68,16 @@ Camera make_orbit_camera(const std::vector<ViewAngles>& views, const Vec3& targe
 // dtype and device.
 torch::Tensor transform_points(const torch::Tensor& points, const torch::Tensor& matrix);
 
-// Uniform ranges for random views. Defaults: see camera.cpp (the FaceG2E reference ranges).
+// Uniform ranges for random views. Defaults: the FaceG2E reference geometry stage
+// (util/parse_opt.py: rotation Y in [-45, 45], X in [-20, 20], translation toward the camera
+// t_z in [0, 3] from camera_d 10, i.e. distance [7, 10] decimetres = [70, 100] cm for ICT).
 struct ViewSamplingParams {
   double azimuth_min_deg = -45.0;
   double azimuth_max_deg = 45.0;
-  double elevation_min_deg = -15.0;
-  double elevation_max_deg = 15.0;
-  double distance_min = 1.0;
-  double distance_max = 1.0;
+  double elevation_min_deg = -20.0;
+  double elevation_max_deg = 20.0;
+  double distance_min = 70.0;
+  double distance_max = 100.0;
 };
 
 // Deterministic view sampler: the same seed gives the same sequence on every platform

@@ -32,7 +32,7 @@ torch::Tensor normal_map(const torch::Tensor& normals, const torch::Tensor& mask
 // range at portrait distances the two differ by a few percent, and linear keeps the full range.
 struct DepthMapParams {
   double min_value = 0.5;  // value of the farthest covered pixel (FaceG2E reference: 0.5)
-  double epsilon = 1e-8;   // a flat image (d_max == d_min) gets 1 everywhere it is covered
+  double epsilon = 1e-8;   // a flat image (d_max - d_min <= epsilon) gets 1 wherever covered
 };
 
 // eye_depth [B, H, W, 1] (-z_eye, interpolated; positive in front of the camera), mask

@@ -34,10 +34,11 @@ struct RenderMeshParams {
   ShadingMode mode = ShadingMode::kGreyShaded;
   int height = 512;
   int width = 512;
-  // Value of every channel on background pixels (the pipeline may use 0, 1 or a latent mean).
+  // Value of every channel on background pixels. The reference's geometry-stage normal map has
+  // 0.5 there (its normals are 0 on background before 0.5 n + 0.5); its shaded renders 0.
   double background = 0.0;
-  // Albedo of kGreyShaded. See render_mesh.cpp for the reference value.
-  double grey_albedo = 0.7;
+  // Albedo of kGreyShaded. FaceG2E reference: constant_diffuse_texture 0.5.
+  double grey_albedo = 0.5;
   NormalSpace normal_space = NormalSpace::kWorld;
   CullMode cull = CullMode::kNone;
   ShParams sh;

@@ -41,12 +41,16 @@ torch::Tensor sh_basis(const torch::Tensor& normals);
 torch::Tensor sh_radiance(const torch::Tensor& normals, const torch::Tensor& gamma,
                           const ShParams& params = {});
 
-// The FaceG2E light preset `index` in [0, 16) with DC strength `strength` (reference default
-// 0.6), as a float32 [27] CPU tensor in the gamma layout above (the reference repeats the
+// The FaceG2E light preset `index` in [0, 16) with DC strength `strength`, as a float32 [27]
+// CPU tensor in the gamma layout above (the reference repeats the
 // same 9 values for R, G and B: white light). Throws faceg2e::Error on a bad index.
-torch::Tensor sh_light_preset(int index, double strength = 0.6);
+// Default strength 0.2: the reference StageFitter calls random_gamma(strength=0.2) (the
+// function's own default, 0.6, is not what the stages use); with init_lit 0.8 the constant term
+// totals 1.0.
+inline constexpr double kShPresetStrength = 0.2;
+torch::Tensor sh_light_preset(int index, double strength = kShPresetStrength);
 
 // All 16 presets, [16, 27] float32 on the CPU.
-torch::Tensor sh_light_presets(double strength = 0.6);
+torch::Tensor sh_light_presets(double strength = kShPresetStrength);
 
 }  // namespace faceg2e::raster
