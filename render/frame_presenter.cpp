@@ -25,6 +25,7 @@ FramePresenter::FramePresenter(Context& context, SizeQuery framebuffer_size, VkS
   VkExtent2D size = framebuffer_size_();
   if (size.width == 0 || size.height == 0) size = {1, 1};
   swapchain_ = std::make_unique<Swapchain>(context_, size);
+  requested_size_ = size;
   format_.color = swapchain_->format();
   format_.depth = context_.depth_format();
   format_.samples = context_.supported_samples(wanted_samples);
@@ -68,6 +69,7 @@ void FramePresenter::recreate() {
   framebuffers_.clear();
   auto next = std::make_unique<Swapchain>(context_, size, swapchain_->get());
   swapchain_ = std::move(next);
+  requested_size_ = size;
   if (swapchain_->format() != format_.color)
     throw Error("the window surface changed its pixel format; restart the application");
   attachments_ = FrameAttachments(context_, format_, swapchain_->extent());
@@ -84,8 +86,9 @@ VkCommandBuffer FramePresenter::begin_frame() {
   FACEG2E_CHECK(!in_frame_, "begin_frame called twice without end_frame");
   const VkExtent2D size = framebuffer_size_();
   if (size.width == 0 || size.height == 0) return VK_NULL_HANDLE;  // minimised
-  if (recreate_requested_ || size.width != swapchain_->extent().width ||
-      size.height != swapchain_->extent().height) {
+  // Compared with the size we asked for, not the swapchain's extent: a surface may pin its own
+  // extent, and that must not trigger a re-creation every frame.
+  if (recreate_requested_ || size.width != requested_size_.width || size.height != requested_size_.height) {
     recreate();
     return VK_NULL_HANDLE;
   }

@@ -65,6 +65,7 @@ class FramePresenter {
   SizeQuery framebuffer_size_;
   TargetFormat format_;
   std::unique_ptr<Swapchain> swapchain_;
+  VkExtent2D requested_size_{0, 0};  // the framebuffer size the swapchain was made for
   VkOwner<VkRenderPass> render_pass_;
   FrameAttachments attachments_;
   std::vector<VkOwner<VkFramebuffer>> framebuffers_;

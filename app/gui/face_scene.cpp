@@ -18,6 +18,12 @@ std::string first_line(const std::string& text) {
   return {};
 }
 
+// Upstream parts that ICT-FaceKit renders as transparent layers over the eyes (lacrimal fluid,
+// eye blend, eye occlusion). Drawn opaque they cover the eyeballs, so the viewport hides them;
+// exports keep every part.
+constexpr int k_first_transparent_part = 9;
+constexpr int k_last_transparent_part = 14;
+
 }  // namespace
 
 FaceScene::FaceScene(face::FaceModel model) : model_(std::move(model)) {
@@ -30,6 +36,14 @@ FaceScene::FaceScene(face::FaceModel model) : model_(std::move(model)) {
   info_.expression_names = model_.expression_names;
   coefficients_.identity.assign(model_.num_identity, 0.0f);
   coefficients_.expression.assign(model_.num_expression, 0.0f);
+  for (int f = 0; f < model_.num_faces; ++f) {
+    const int part = model_.face_part.empty() ? 0 : model_.face_part[f];
+    if (part >= k_first_transparent_part && part <= k_last_transparent_part) continue;
+    for (int k = 0; k < 3; ++k) {
+      display_faces_.push_back(model_.faces[3 * f + k]);
+      display_faces_uv_.push_back(model_.faces_uv[3 * f + k]);
+    }
+  }
 }
 
 face::FaceCoefficients FaceScene::current() const {
@@ -42,7 +56,7 @@ face::FaceCoefficients FaceScene::current() const {
 void FaceScene::upload_all(render::MeshRenderer& renderer) {
   const std::vector<float> positions = face::assemble_vertices(model_, current());
   const std::vector<float> normals = face::vertex_normals(positions, model_.faces);
-  renderer.set_mesh(positions, normals, model_.uvs, model_.faces, model_.faces_uv);
+  renderer.set_mesh(positions, normals, model_.uvs, display_faces_, display_faces_uv_);
   // A neutral skin tone until a default albedo is available.
   const std::uint8_t skin[4] = {214, 178, 156, 255};
   renderer.set_texture(skin, 1, 1);

@@ -35,6 +35,8 @@ class FaceScene {
   face::FaceModel model_;
   ui::ModelInfo info_;
   ui::FaceCoefficientsState coefficients_;
+  std::vector<std::int32_t> display_faces_;     // the triangles the viewport draws
+  std::vector<std::int32_t> display_faces_uv_;
 };
 
 }  // namespace faceg2e::gui

@@ -89,7 +89,8 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     return surface;
   };
   render::Context context(context_options);
-  render::FramePresenter presenter(context, [raw_window] { return framebuffer_size(raw_window); });
+  render::FramePresenter presenter(context, [raw_window] { return framebuffer_size(raw_window); },
+                                   static_cast<VkSampleCountFlagBits>(options.msaa_samples));
   std::fprintf(stderr, "faceg2e: Vulkan device %s, %dx MSAA\n", context.device_name().c_str(),
                static_cast<int>(presenter.samples()));
 
@@ -107,6 +108,9 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     const ui::ExportFn export_fn = [&scene](const std::string& path) { return scene.export_obj(path); };
 
     int frames_drawn = 0;
+    // Steady-state frame rate, printed at exit: the first frames pay for pipeline and font setup.
+    constexpr int k_warmup_frames = 5;
+    auto warm_start = std::chrono::steady_clock::now();
     bool coefficients_dirty = false;
     while (!glfwWindowShouldClose(raw_window)) {
       glfwPollEvents();
@@ -139,6 +143,9 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
       imgui.render(cmd);
       presenter.end_render_pass();
       ++frames_drawn;
+      if (frames_drawn == 2 && options.resize_width > 0 && options.resize_height > 0)
+        glfwSetWindowSize(raw_window, options.resize_width, options.resize_height);
+      if (frames_drawn == k_warmup_frames) warm_start = std::chrono::steady_clock::now();
       const bool capture = options.screenshot && frames_drawn >= options.screenshot_frames;
       auto shot = presenter.end_frame(capture);
       if (capture) {
@@ -149,8 +156,16 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
                      shot->height);
         break;
       }
+      if (options.max_frames > 0 && frames_drawn >= options.max_frames) break;
     }
     context.wait_idle();
+    if (frames_drawn > k_warmup_frames + 1) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - warm_start).count();
+      std::fprintf(stderr, "faceg2e: %d frames at %ux%u, %.1f fps after warm-up\n", frames_drawn,
+                   presenter.extent().width, presenter.extent().height,
+                   (frames_drawn - k_warmup_frames) / std::max(seconds, 1e-9));
+    }
   }
   return 0;
 }

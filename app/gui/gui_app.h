@@ -13,6 +13,11 @@ struct GuiOptions {
   // Render this many frames, write the full window to the PNG and exit.
   std::optional<std::filesystem::path> screenshot;
   int screenshot_frames = 5;  // ImGui lays windows out over the first frames
+  int msaa_samples = 4;       // wanted; clamped to what the device supports (lavapipe: 4)
+  // > 0: resize the window to this size after two frames (exercises swapchain re-creation).
+  int resize_width = 0;
+  int resize_height = 0;
+  int max_frames = 0;         // > 0: exit after this many frames (fps measurement, smoke tests)
 };
 
 // Runs until the window closes (or the screenshot is written). Returns the process exit code;

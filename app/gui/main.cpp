@@ -3,6 +3,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -22,7 +23,19 @@ int main(int argc, char** argv) {
   app.add_option("--height", options.height, "Window height in pixels")->check(CLI::Range(64, 16384));
   app.add_option("--screenshot-frames", options.screenshot_frames, "Frames to draw before the screenshot")
       ->check(CLI::Range(1, 1000));
+  app.add_option("--frames", options.max_frames, "Exit after this many frames (prints the frame rate)")
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--msaa", options.msaa_samples, "Multisampling: 1, 2, 4 or 8 (clamped to the device)")
+      ->check(CLI::IsMember({1, 2, 4, 8}));
+  std::vector<int> resize_to;
+  app.add_option("--resize-to", resize_to, "Resize the window to W H after two frames (tests)")
+      ->expected(2)
+      ->check(CLI::Range(64, 16384));
   CLI11_PARSE(app, argc, argv);
+  if (resize_to.size() == 2) {
+    options.resize_width = resize_to[0];
+    options.resize_height = resize_to[1];
+  }
 
   try {
     const auto path = faceg2e::require_face_model(
