@@ -98,6 +98,7 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     render::MeshRenderer renderer(context, presenter.render_pass(), presenter.samples());
     ImGuiVulkanBackend imgui(raw_window, context, presenter);
     FaceScene scene(std::move(model));
+    for (const auto& warning : scene.warnings()) std::fprintf(stderr, "faceg2e: warning: %s\n", warning.c_str());
     scene.upload_all(renderer);
     render::OrbitCamera camera;
     camera.frame(renderer.bounds_min(), renderer.bounds_max());
