@@ -1,0 +1,207 @@
+#include "core/session/export_obj.h"
+
+#include <charconv>
+#include <set>
+
+#include "core/face/albedo.h"
+#include "core/session/project.h"
+#include "core/util/atomic_file.h"
+#include "core/util/data_paths.h"
+#include "core/util/error.h"
+
+namespace faceg2e::session {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kAtlasMaterial = "faceg2e_albedo";
+
+void append_float(std::string& out, float v) {
+  char buf[32];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, p);
+}
+
+void append_int(std::string& out, long long v) {
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, p);
+}
+
+// Plain MTL entries for the faces outside the atlas; colours follow ICTFaceModelMaterial.mtl.
+struct PlainMaterial {
+  const char* name;
+  float kd;
+  float d;  // opacity
+};
+constexpr PlainMaterial kPlainMaterials[] = {
+    {"M_EyeLashes", 0.05f, 1.0f},
+    {"M_LacrimalFluid", 0.5f, 0.0f},
+    {"M_EyeBlend", 0.5f, 0.0f},
+    {"M_EyeOcclusion", 0.5f, 0.0f},
+};
+
+std::string obj_text(const face::FaceModel& m, const face::UvAtlas& atlas,
+                     const std::vector<float>& positions, const std::vector<float>& normals,
+                     const std::string& mtl_name, const std::vector<std::string>& face_material) {
+  std::string out;
+  out.reserve(std::size_t(m.num_vertices) * 80 + std::size_t(m.num_faces) * 60);
+  out += "# FaceG2E " + app_version() + " export. Units: centimetres; right-handed, +Y up, face looks toward +Z.\n";
+  out += "# Face model: ICT-FaceKit (MIT, Copyright (c) 2020 USC Institute for Creative Technologies);\n";
+  out += "# the full licence text is in the .json sidecar.\n";
+  out += "mtllib " + mtl_name + "\n";
+  for (int v = 0; v < m.num_vertices; ++v) {
+    out += "v ";
+    append_float(out, positions[3 * v]);
+    out += ' ';
+    append_float(out, positions[3 * v + 1]);
+    out += ' ';
+    append_float(out, positions[3 * v + 2]);
+    out += '\n';
+  }
+  for (int t = 0; t < m.num_uvs; ++t) {
+    out += "vt ";
+    append_float(out, atlas.uvs[2 * t]);
+    out += ' ';
+    append_float(out, atlas.uvs[2 * t + 1]);
+    out += '\n';
+  }
+  for (int v = 0; v < m.num_vertices; ++v) {
+    out += "vn ";
+    append_float(out, normals[3 * v]);
+    out += ' ';
+    append_float(out, normals[3 * v + 1]);
+    out += ' ';
+    append_float(out, normals[3 * v + 2]);
+    out += '\n';
+  }
+  std::string current;
+  for (int f = 0; f < m.num_faces; ++f) {
+    const std::string& mat = face_material[f];
+    if (mat != current) {
+      out += "usemtl " + mat + "\n";
+      current = mat;
+    }
+    out += 'f';
+    for (int k = 0; k < 3; ++k) {
+      const long long v = m.faces[3 * f + k] + 1, t = m.faces_uv[3 * f + k] + 1;
+      out += ' ';
+      append_int(out, v);
+      out += '/';
+      append_int(out, t);
+      out += '/';
+      append_int(out, v);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::string mtl_text(const std::string& texture_name, const std::set<std::string>& used) {
+  std::string out = "# FaceG2E " + app_version() + " export\n";
+  out += std::string("newmtl ") + kAtlasMaterial + "\nKa 0 0 0\nKd 1 1 1\nKs 0.05 0.05 0.05\nNs 18\nillum 2\nd 1\nmap_Kd " +
+         texture_name + "\n";
+  for (const auto& pm : kPlainMaterials) {
+    if (!used.count(pm.name)) continue;
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "\nnewmtl %s\nKa 0 0 0\nKd %.2f %.2f %.2f\nKs 0 0 0\nillum 1\nd %.2f\n", pm.name,
+                  pm.kd, pm.kd, pm.kd, pm.d);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
+ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas, const FaceState& state,
+                        const fs::path& out_dir, const ExportOptions& opt, const face::RegionLabels* regions) {
+  if (opt.texture_size != 1024 && opt.texture_size != 2048 && opt.texture_size != 4096)
+    throw Error("export: texture size " + std::to_string(opt.texture_size) + " is not 1024, 2048 or 4096");
+  if (opt.basename.empty() || opt.basename.find_first_of("/\\") != std::string::npos)
+    throw Error("export: bad base name '" + opt.basename + "'");
+  check_coefficients(state.coeffs, model, "export");
+  FACEG2E_CHECK(atlas.uvs.size() == std::size_t(model.num_uvs) * 2, "atlas does not match the model");
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (!fs::is_directory(out_dir)) throw Error("export: cannot create folder " + out_dir.string() + ": " + ec.message());
+
+  ExportResult r;
+  r.obj = out_dir / (opt.basename + ".obj");
+  r.mtl = out_dir / (opt.basename + ".mtl");
+  r.texture = out_dir / (opt.basename + "_albedo.png");
+  r.sidecar = out_dir / (opt.basename + ".json");
+
+  // Texture: the state's albedo (resampled) or the default, then padded past the islands.
+  const int size = opt.texture_size;
+  Image8 tex;
+  if (state.albedo.empty()) {
+    tex = face::default_albedo(model, atlas, size, regions);
+  } else {
+    Image8 rgb = state.albedo;
+    if (rgb.channels != 3) {
+      Image8 c3;
+      c3.width = rgb.width;
+      c3.height = rgb.height;
+      c3.channels = 3;
+      c3.pixels.resize(std::size_t(rgb.width) * rgb.height * 3);
+      for (std::size_t i = 0; i < std::size_t(rgb.width) * rgb.height; ++i)
+        for (int k = 0; k < 3; ++k) c3.pixels[3 * i + k] = rgb.pixels[i * rgb.channels + (rgb.channels >= 3 ? k : 0)];
+      rgb = std::move(c3);
+    }
+    tex = resample_bilinear(rgb, size);
+  }
+  const auto coverage = face::atlas_coverage(model, atlas, size);
+  const auto cells = face::atlas_cell_map(atlas, size);
+  dilate_texture(tex, coverage, cells, opt.padding);
+
+  const auto positions = face::assemble_vertices(model, state.coeffs);
+  const auto normals = face::vertex_normals(positions, model.faces);
+  std::vector<std::string> face_material(model.num_faces);
+  std::set<std::string> used_plain;
+  const auto& materials = model.meta.at("materials");
+  for (int f = 0; f < model.num_faces; ++f) {
+    if (atlas.face_in_atlas[f]) {
+      face_material[f] = kAtlasMaterial;
+    } else {
+      face_material[f] = materials.at(model.face_material[f]).get<std::string>();
+      bool known = false;
+      for (const auto& pm : kPlainMaterials) known |= face_material[f] == pm.name;
+      if (!known) face_material[f] = "M_EyeLashes";  // unknown non-atlas material: plain dark
+      used_plain.insert(face_material[f]);
+    }
+  }
+
+  nlohmann::json side;
+  side["format"] = "faceg2e-export";
+  side["format_version"] = 1;
+  side["app_version"] = app_version();
+  side["created"] = utc_now_iso8601();
+  side["face_model"] = {{"name", face_model_name(model)},
+                        {"source", model.meta.value("source", std::string())},
+                        {"license", model.meta.value("license", std::string("MIT"))},
+                        {"license_text", model.license_text}};
+  side["units"] = "centimetres";
+  side["axes"] = "right-handed, +Y up, the face looks toward +Z";
+  side["coefficients"] = {{"identity", state.coeffs.identity}, {"expression", state.coeffs.expression}};
+  std::vector<std::string> names(model.expression_names.begin(),
+                                 model.expression_names.begin() + std::min(model.expression_names.size(), state.coeffs.expression.size()));
+  side["coefficients"]["expression_names"] = names;
+  side["mesh"] = {{"vertices", model.num_vertices}, {"uvs", model.num_uvs}, {"triangles", model.num_faces},
+                  {"obj", r.obj.filename().string()}, {"mtl", r.mtl.filename().string()}};
+  nlohmann::json cell_list = nlohmann::json::array();
+  for (const auto& c : atlas.cells)
+    cell_list.push_back({{"name", c.name}, {"rect_uv", {c.rect.u0, c.rect.v0, c.rect.u1, c.rect.v1}},
+                         {"source_tile", c.source_tile}});
+  side["texture"] = {{"file", r.texture.filename().string()}, {"size", size}, {"layout", "faceg2e-atlas-v1"},
+                     {"cells", cell_list}, {"padding_texels", opt.padding.rings}};
+  if (!opt.generation.is_null()) side["generation"] = opt.generation;
+
+  // Texture and material first, the OBJ that references them after, the sidecar last.
+  write_png(r.texture, tex);
+  write_file_atomic(r.mtl, mtl_text(r.texture.filename().string(), used_plain));
+  write_file_atomic(r.obj, obj_text(model, atlas, positions, normals, r.mtl.filename().string(), face_material));
+  write_file_atomic(r.sidecar, side.dump(1) + "\n");
+  return r;
+}
+
+}  // namespace faceg2e::session

@@ -1,0 +1,50 @@
+#pragma once
+// Export of one face state as a textured mesh, used by the CLI and the GUI:
+//
+//   OUT/<name>.obj         every vertex in the model's order (v, cm), per-corner atlas UVs (vt),
+//                          per-vertex normals (vn), every triangle (f v/vt/vn), grouped by usemtl
+//   OUT/<name>.mtl         material "faceg2e_albedo" with map_Kd <name>_albedo.png (relative);
+//                          plain materials for the faces outside the atlas (eyelashes; eye
+//                          occlusion / eye blend / lacrimal fluid as transparent "d" overlays)
+//   OUT/<name>_albedo.png  the atlas (uv_atlas.h layout), texture_size^2, padded past the
+//                          islands so there are no seams
+//   OUT/<name>.json        sidecar: face-model name and licence notice, coefficients (with
+//                          expression names), units and axes, texture layout, app version,
+//                          and the project's generation record when given
+//
+// Units: centimetres (as ICT-FaceKit). Axes: right-handed, +Y up, the face looks toward +Z
+// (Blender's OBJ importer maps this to its Z-up world with its default "Y forward / Z up").
+// Every file is written atomically (temp + fsync + rename).
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/face/face_model.h"
+#include "core/face/regions.h"
+#include "core/face/uv_atlas.h"
+#include "core/session/face_state.h"
+#include "core/session/texture_padding.h"
+
+namespace faceg2e::session {
+
+struct ExportOptions {
+  int texture_size = 1024;         // 1024, 2048 or 4096
+  std::string basename = "face";   // file names: <basename>.obj, .mtl, _albedo.png, .json
+  PaddingParams padding;           // texels grown past the islands
+  nlohmann::json generation;       // copied into the sidecar when not null
+};
+
+struct ExportResult {
+  std::filesystem::path obj, mtl, texture, sidecar;
+};
+
+// Writes the four files into `out_dir` (created if needed). An empty state.albedo exports the
+// default albedo (face/albedo.h, with `regions` when given); an albedo of another size is
+// resampled to texture_size. Throws faceg2e::Error on bad options or coefficient counts.
+ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas,
+                        const FaceState& state, const std::filesystem::path& out_dir,
+                        const ExportOptions& options = {},
+                        const face::RegionLabels* regions = nullptr);
+
+}  // namespace faceg2e::session
