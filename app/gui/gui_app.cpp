@@ -104,9 +104,22 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     camera.frame(renderer.bounds_min(), renderer.bounds_max());
 
     ui::EditorPanel panel;
-    render::ViewSettings view;
+    render::ViewSettings view = options.view;
     ui::ExportState export_state;
     const ui::ExportFn export_fn = [&scene](const std::string& path) { return scene.export_obj(path); };
+
+    if (!options.export_path.empty()) {
+      // The same path as the button: failures are reported, never fatal.
+      try {
+        export_state.status = export_fn(options.export_path);
+        export_state.status_is_error = false;
+      } catch (const std::exception& e) {
+        export_state.status = e.what();
+        export_state.status_is_error = true;
+      }
+      std::fprintf(stderr, "faceg2e: export %s: %s\n", export_state.status_is_error ? "failed" : "done",
+                   export_state.status.c_str());
+    }
 
     int frames_drawn = 0;
     // Steady-state frame rate, printed at exit: the first frames pay for pipeline and font setup.

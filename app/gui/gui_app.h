@@ -2,8 +2,10 @@
 // The faceg2e window: GLFW + Vulkan viewport + ImGui editor over one loaded face model.
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "core/face/face_model.h"
+#include "render/view_settings.h"
 
 namespace faceg2e::gui {
 
@@ -17,6 +19,9 @@ struct GuiOptions {
   // > 0: resize the window to this size after two frames (exercises swapchain re-creation).
   int resize_width = 0;
   int resize_height = 0;
+  render::ViewSettings view;  // initial display mode and overlay
+  // Non-empty: export the face there (as the Export... button does) before the first frame.
+  std::string export_path;
   int max_frames = 0;         // > 0: exit after this many frames (fps measurement, smoke tests)
 };
 

@@ -1,6 +1,7 @@
 // faceg2e: the desktop editor.
 #include <cstdio>
 #include <exception>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   app.add_option("--msaa", options.msaa_samples, "Multisampling: 1, 2, 4 or 8 (clamped to the device)")
       ->check(CLI::IsMember({1, 2, 4, 8}));
+  const std::map<std::string, faceg2e::render::ShadingMode> shading_names = {
+      {"textured", faceg2e::render::ShadingMode::textured},
+      {"grey", faceg2e::render::ShadingMode::grey},
+      {"normals", faceg2e::render::ShadingMode::normals}};
+  const std::map<std::string, faceg2e::render::OverlayMode> overlay_names = {
+      {"none", faceg2e::render::OverlayMode::none},
+      {"regions", faceg2e::render::OverlayMode::region_labels},
+      {"weights", faceg2e::render::OverlayMode::scalar_map}};
+  app.add_option("--display", options.view.shading, "Initial shading: textured, grey or normals")
+      ->transform(CLI::CheckedTransformer(shading_names, CLI::ignore_case));
+  app.add_option("--overlay", options.view.overlay, "Initial overlay: none, regions or weights")
+      ->transform(CLI::CheckedTransformer(overlay_names, CLI::ignore_case));
+  app.add_option("--export", options.export_path,
+                 "Export the face (OBJ path or folder) at start, like the Export... button");
   std::vector<int> resize_to;
   app.add_option("--resize-to", resize_to, "Resize the window to W H after two frames (tests)")
       ->expected(2)

@@ -127,6 +127,32 @@ TEST_F(GuiSmoke, ResizeRecreatesTheSwapchain) {
   EXPECT_EQ(img.height, 520);
 }
 
+TEST_F(GuiSmoke, ExportWritesObjAndABadPathIsReportedNotFatal) {
+  if (!fs::exists(k_model)) GTEST_SKIP() << "no face model at " << k_model;
+  // --export goes through the same function as the Export... button.
+  const fs::path obj = dir_ / "out" / "head.obj";
+  const RunResult ok = run("xvfb-run -a '" + k_binary.string() + "' --face-model '" + k_model.string() +
+                           "' --frames 2 --width 320 --height 240 --msaa 1 --export '" + obj.string() + "'");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  ASSERT_TRUE(fs::exists(obj)) << ok.output;
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "head_albedo.png"));
+  std::ifstream in(obj);
+  std::string line;
+  int vertices = 0;
+  while (std::getline(in, line)) vertices += line.rfind("v ", 0) == 0;
+  EXPECT_EQ(vertices, 26719);  // every ICT-FaceKit vertex
+
+  // A folder that cannot be created: the failure is shown, the app keeps running and exits 0.
+  const fs::path blocker = dir_ / "file";
+  std::ofstream(blocker) << "x";
+  const RunResult bad = run("xvfb-run -a '" + k_binary.string() + "' --face-model '" + k_model.string() +
+                            "' --frames 2 --width 320 --height 240 --msaa 1 --export '" +
+                            (blocker / "sub" / "x.obj").string() + "'");
+  EXPECT_EQ(bad.exit_code, 0) << bad.output;
+  EXPECT_NE(bad.output.find("export failed"), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists(blocker / "sub" / "x.obj"));
+}
+
 TEST_F(GuiSmoke, MissingModelFailsWithClearError) {
   const RunResult r = run("'" + k_binary.string() + "' --face-model '" + (dir_ / "nope.f3dm").string() + "'");
   EXPECT_NE(r.exit_code, 0);
