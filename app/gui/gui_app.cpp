@@ -66,6 +66,24 @@ void handle_camera_input(render::OrbitCamera& camera, const VkRect2D& viewport) 
   if (inside && io.MouseWheel != 0.0f) camera.zoom(io.MouseWheel);
 }
 
+// Whether this frame saw any user input (ImGui keeps hover and animation state for a few frames
+// after it, so the caller waits a little before going idle).
+bool had_input() {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.MouseDelta.x != 0.0f || io.MouseDelta.y != 0.0f || io.MouseWheel != 0.0f || io.MouseWheelH != 0.0f)
+    return true;
+  for (bool down : io.MouseDown)
+    if (down) return true;
+  for (bool down : io.KeysDown)
+    if (down) return true;
+  return !io.InputQueueCharacters.empty();
+}
+
+// Idle policy (instant-ngp: skip the render when nothing changed): after this many frames
+// without input or changes, block for events, redrawing at least this often.
+constexpr int k_idle_frames_before_wait = 4;
+constexpr double k_idle_redraw_seconds = 0.5;
+
 }  // namespace
 
 int run_gui(face::FaceModel model, const GuiOptions& options) {
@@ -91,8 +109,8 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
   render::Context context(context_options);
   render::FramePresenter presenter(context, [raw_window] { return framebuffer_size(raw_window); },
                                    static_cast<VkSampleCountFlagBits>(options.msaa_samples));
-  std::fprintf(stderr, "faceg2e: Vulkan device %s, %dx MSAA\n", context.device_name().c_str(),
-               static_cast<int>(presenter.samples()));
+  std::fprintf(stderr, "faceg2e: Vulkan device %s, %dx MSAA, validation %s\n", context.device_name().c_str(),
+               static_cast<int>(presenter.samples()), context.validation_enabled() ? "on" : "off");
 
   {
     render::MeshRenderer renderer(context, presenter.render_pass(), presenter.samples());
@@ -126,8 +144,14 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     constexpr int k_warmup_frames = 5;
     auto warm_start = std::chrono::steady_clock::now();
     bool coefficients_dirty = false;
+    // Screenshots and timed runs draw continuously; an interactive window rests when idle.
+    const bool interactive = !options.screenshot && options.max_frames == 0;
+    int idle_frames = 0;
     while (!glfwWindowShouldClose(raw_window)) {
-      glfwPollEvents();
+      if (interactive && idle_frames >= k_idle_frames_before_wait)
+        glfwWaitEventsTimeout(k_idle_redraw_seconds);
+      else
+        glfwPollEvents();
       const VkExtent2D size = framebuffer_size(raw_window);
       if (size.width == 0 || size.height == 0) {
         glfwWaitEventsTimeout(0.1);  // minimised: sleep until something happens
@@ -147,6 +171,8 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
       const std::uint32_t panel_px = std::min(size.width - 1, static_cast<std::uint32_t>(panel.width()));
       const VkRect2D viewport{{static_cast<std::int32_t>(panel_px), 0}, {size.width - panel_px, size.height}};
       handle_camera_input(camera, viewport);
+      const bool active = had_input() || result.coefficients_changed || result.view_changed || result.reset_camera;
+      idle_frames = active ? 0 : idle_frames + 1;
       ImGui::Render();
 
       VkCommandBuffer cmd = presenter.begin_frame();
@@ -181,6 +207,8 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
                    (frames_drawn - k_warmup_frames) / std::max(seconds, 1e-9));
     }
   }
+  if (context.validation_enabled())
+    std::fprintf(stderr, "faceg2e: %d Vulkan validation errors\n", context.validation_error_count());
   return 0;
 }
 

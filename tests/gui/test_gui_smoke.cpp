@@ -118,10 +118,15 @@ TEST_F(GuiSmoke, ResizeRecreatesTheSwapchain) {
   const fs::path shot = dir_ / "resized.png";
   // Starts at 640x480, is resized to 720x520 after two frames; the screenshot (frame 6) must
   // come from the re-created swapchain.
-  const RunResult r = run("xvfb-run -a -s '-screen 0 1280x1024x24' '" + k_binary.string() + "' --face-model '" +
-                          k_model.string() + "' --screenshot '" + shot.string() +
-                          "' --width 640 --height 480 --resize-to 720 520 --screenshot-frames 6");
+  // With validation layers on where installed: the swapchain re-creation and the capture must be
+  // clean.
+  const RunResult r = run("FACEG2E_VK_VALIDATION=1 xvfb-run -a -s '-screen 0 1280x1024x24' '" + k_binary.string() +
+                          "' --face-model '" + k_model.string() + "' --screenshot '" + shot.string() +
+                          "' --width 640 --height 480 --resize-to 720 520 --screenshot-frames 6 --msaa 1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  if (r.output.find("validation on") != std::string::npos) {
+    EXPECT_NE(r.output.find("faceg2e: 0 Vulkan validation errors"), std::string::npos) << r.output;
+  }
   const faceg2e::Image8 img = faceg2e::read_image(shot, 4);
   EXPECT_EQ(img.width, 720);
   EXPECT_EQ(img.height, 520);
