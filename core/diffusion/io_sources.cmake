@@ -2,5 +2,8 @@
 list(APPEND FACEG2E_DIFFUSION_IO_SOURCES
   safetensors.cpp
   state_dict.cpp
+  checkpoint.cpp
   tokenizer.cpp
-  tokenizer_unicode.cpp)
+  tokenizer_unicode.cpp
+  text_encoder.cpp
+  text_checks.cpp)
