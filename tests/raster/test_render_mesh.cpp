@@ -1,0 +1,147 @@
+// render_mesh end to end on a quad facing the camera, where every mode has a closed form.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "core/raster/render_mesh.h"
+#include "core/util/error.h"
+#include "tests/raster/raster_test_util.h"
+
+namespace faceg2e::raster {
+namespace {
+
+struct Quad {
+  MeshInputs mesh;
+  Camera camera;
+};
+
+// A square [-1, 1]^2 in the z = 0 plane (normal +z), seen from the front at distance 4 with a
+// 60 degree fov: it covers the centre of a 32 x 32 image, NDC |x|, |y| < f / 4 = 0.433.
+Quad make_quad() {
+  Quad q;
+  q.mesh.positions = test::f64({-1, -1, 0, 1, -1, 0, 1, 1, 0, -1, 1, 0}, {4, 3});
+  q.mesh.triangles = test::tris({0, 1, 2, 0, 2, 3});
+  q.mesh.uvs = test::f64({0, 0, 1, 0, 1, 1, 0, 1}, {4, 2});
+  q.mesh.faces_uv = test::tris({0, 1, 2, 0, 2, 3});
+  PerspectiveParams pp;
+  pp.fov_y_deg = 60;
+  pp.near = 1;
+  pp.far = 10;
+  q.camera = make_orbit_camera({ViewAngles{0, 0, 4}}, {0, 0, 0}, pp);
+  return q;
+}
+
+bool inside_quad(int row, int col, int size) {
+  const double lim = 1.0 / std::tan(M_PI / 6) / 4.0;
+  return std::abs(test::ndc_x(col, size)) < lim - 0.03 && std::abs(test::ndc_y(row, size)) < lim - 0.03;
+}
+bool outside_quad(int row, int col, int size) {
+  const double lim = 1.0 / std::tan(M_PI / 6) / 4.0;
+  return std::abs(test::ndc_x(col, size)) > lim + 0.03 || std::abs(test::ndc_y(row, size)) > lim + 0.03;
+}
+
+TEST(RenderMesh, GreyShadedNormalAndDepthModes) {
+  Quad q = make_quad();
+  torch::Tensor gamma = torch::zeros({27}, torch::kFloat64);
+  gamma[0] = gamma[9] = gamma[18] = 0.2;
+  gamma[2] = 0.1;  // a z-facing light term on the red channel
+  q.mesh.sh_gamma = gamma;
+  RenderMeshParams p;
+  p.height = p.width = 32;
+  p.background = 0.125;
+  // n = (0, 0, 1): radiance = a0 c0 (g0 + 0.8) + a1 c1 g2 + a2 c2 / sqrt(3) * g6; here only g0, g2.
+  const double a0c0 = std::sqrt(M_PI) / 2.0, a1c1 = std::sqrt(M_PI);
+  const double red = 0.5 * (a0c0 * 1.0 + a1c1 * 0.1), green = 0.5 * a0c0 * 1.0;
+  const RenderOutput grey = render_mesh(q.mesh, q.camera, p);
+  ASSERT_EQ(grey.image.sizes(), (std::vector<int64_t>{1, 3, 32, 32}));
+  p.mode = ShadingMode::kNormalMap;
+  const RenderOutput normal = render_mesh(q.mesh, q.camera, p);
+  p.mode = ShadingMode::kDepthMap;
+  const RenderOutput depth = render_mesh(q.mesh, q.camera, p);
+  ASSERT_EQ(depth.image.sizes(), (std::vector<int64_t>{1, 1, 32, 32}));
+  int inside = 0;
+  for (int r = 0; r < 32; ++r)
+    for (int c = 0; c < 32; ++c) {
+      if (inside_quad(r, c, 32)) {
+        ++inside;
+        EXPECT_NEAR(grey.image[0][0][r][c].item<double>(), red, 1e-9);
+        EXPECT_NEAR(grey.image[0][1][r][c].item<double>(), green, 1e-9);
+        EXPECT_NEAR(normal.image[0][2][r][c].item<double>(), 1.0, 1e-9);
+        EXPECT_NEAR(normal.image[0][0][r][c].item<double>(), 0.5, 1e-9);
+        EXPECT_NEAR(depth.image[0][0][r][c].item<double>(), 1.0, 1e-9);  // flat: all nearest
+        EXPECT_EQ(grey.mask[0][0][r][c].item<double>(), 1.0);
+      } else if (outside_quad(r, c, 32)) {
+        EXPECT_EQ(grey.image[0][1][r][c].item<double>(), 0.125);
+        EXPECT_EQ(depth.image[0][0][r][c].item<double>(), 0.125);
+        EXPECT_EQ(grey.mask[0][0][r][c].item<double>(), 0.0);
+      }
+    }
+  EXPECT_GT(inside, 100);
+}
+
+TEST(RenderMesh, TexturedAlbedoAndLatent) {
+  Quad q = make_quad();
+  // Texture = u in channel 0, v in channel 1 (a linear ramp reproduces the UV exactly).
+  const int n = 16;
+  const torch::Tensor u = (torch::arange(n, torch::kFloat64) + 0.5) / n;
+  const torch::Tensor tex = torch::stack({u.view({1, n}).expand({n, n}),
+                                          (1.0 - u).view({n, 1}).expand({n, n}),
+                                          torch::ones({n, n}, torch::kFloat64),
+                                          torch::zeros({n, n}, torch::kFloat64)});
+  q.mesh.texture = tex;  // 4 channels, like a VAE latent
+  RenderMeshParams p;
+  p.height = p.width = 32;
+  p.mode = ShadingMode::kLatent;
+  const RenderOutput out = render_mesh(q.mesh, q.camera, p);
+  ASSERT_EQ(out.image.sizes(), (std::vector<int64_t>{1, 4, 32, 32}));
+  const double f4 = 1.0 / std::tan(M_PI / 6) / 4.0;
+  for (int r = 0; r < 32; ++r)
+    for (int c = 0; c < 32; ++c) {
+      if (!inside_quad(r, c, 32)) continue;
+      // The quad is parallel to the image plane: u, v are affine in NDC. Away from the border
+      // texels (where the ramp clamps) the bilinear lookup is exact.
+      const double uu = 0.5 + 0.5 * test::ndc_x(c, 32) / f4, vv = 0.5 + 0.5 * test::ndc_y(r, 32) / f4;
+      if (uu < 1.0 / n || uu > 1 - 1.0 / n || vv < 1.0 / n || vv > 1 - 1.0 / n) continue;
+      EXPECT_NEAR(out.image[0][0][r][c].item<double>(), uu, 1e-6);  // float32 camera
+      EXPECT_NEAR(out.image[0][1][r][c].item<double>(), vv, 1e-6);
+      EXPECT_NEAR(out.image[0][2][r][c].item<double>(), 1.0, 1e-12);
+    }
+  // Lit texturing needs 3 channels and the SH coefficients.
+  p.mode = ShadingMode::kTextured;
+  EXPECT_THROW(render_mesh(q.mesh, q.camera, p), Error);
+  q.mesh.sh_gamma = sh_light_preset(0).to(torch::kFloat64);
+  EXPECT_THROW(render_mesh(q.mesh, q.camera, p), Error);
+  q.mesh.texture = tex.narrow(0, 0, 3);
+  EXPECT_NO_THROW(render_mesh(q.mesh, q.camera, p));
+  q.mesh.uvs = torch::Tensor();
+  EXPECT_THROW(render_mesh(q.mesh, q.camera, p), Error);
+}
+
+TEST(RenderMesh, BatchOfViewsAndCameraSpaceNormals) {
+  Quad q = make_quad();
+  PerspectiveParams pp;
+  pp.fov_y_deg = 60;
+  pp.near = 1;
+  pp.far = 10;
+  q.camera = make_orbit_camera({ViewAngles{0, 0, 4}, ViewAngles{30, 0, 4}}, {0, 0, 0}, pp);
+  RenderMeshParams p;
+  p.height = p.width = 16;
+  p.mode = ShadingMode::kNormalMap;
+  const RenderOutput world = render_mesh(q.mesh, q.camera, p);
+  ASSERT_EQ(world.image.size(0), 2);
+  p.normal_space = NormalSpace::kCamera;
+  const RenderOutput cam = render_mesh(q.mesh, q.camera, p);
+  // World normals are (0, 0, 1) in both views; seen from azimuth 30 the camera-space normal
+  // points to the left of the image: x = -sin 30.
+  const torch::Tensor centre_w = world.image.select(3, 8).select(2, 8);
+  const torch::Tensor centre_c = cam.image.select(3, 8).select(2, 8);
+  EXPECT_NEAR(centre_w[1][2].item<double>(), 1.0, 1e-6);
+  EXPECT_NEAR(centre_c[0][2].item<double>(), 1.0, 1e-6);
+  EXPECT_NEAR(centre_c[1][0].item<double>(), 0.5 - 0.5 * std::sin(M_PI / 6), 1e-6);
+  EXPECT_NEAR(centre_c[1][2].item<double>(), 0.5 + 0.5 * std::cos(M_PI / 6), 1e-6);
+}
+
+}  // namespace
+}  // namespace faceg2e::raster
