@@ -54,15 +54,17 @@ VkExtent2D framebuffer_size(GLFWwindow* window) {
 
 // Mouse gestures over the viewport (not over the panel): left drag rotates, right or middle
 // drag pans, the wheel zooms.
-void handle_camera_input(render::OrbitCamera& camera, const VkRect2D& viewport) {
+// `viewport` is in framebuffer pixels, ImGui's mouse in window units: `fb_scale` converts.
+void handle_camera_input(render::OrbitCamera& camera, const VkRect2D& viewport, float fb_scale) {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantCaptureMouse) return;
-  const bool inside = io.MousePos.x >= viewport.offset.x && io.MousePos.y >= viewport.offset.y &&
-                      io.MousePos.x < viewport.offset.x + static_cast<float>(viewport.extent.width) &&
-                      io.MousePos.y < viewport.offset.y + static_cast<float>(viewport.extent.height);
+  const float mx = io.MousePos.x * fb_scale, my = io.MousePos.y * fb_scale;
+  const bool inside = mx >= viewport.offset.x && my >= viewport.offset.y &&
+                      mx < viewport.offset.x + static_cast<float>(viewport.extent.width) &&
+                      my < viewport.offset.y + static_cast<float>(viewport.extent.height);
   if (io.MouseDown[0]) camera.rotate(io.MouseDelta.x, io.MouseDelta.y);
   if (io.MouseDown[1] || io.MouseDown[2])
-    camera.pan(io.MouseDelta.x, io.MouseDelta.y, static_cast<float>(viewport.extent.height));
+    camera.pan(io.MouseDelta.x * fb_scale, io.MouseDelta.y * fb_scale, static_cast<float>(viewport.extent.height));
   if (inside && io.MouseWheel != 0.0f) camera.zoom(io.MouseWheel);
 }
 
@@ -147,6 +149,7 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     // Screenshots and timed runs draw continuously; an interactive window rests when idle.
     const bool interactive = !options.screenshot && options.max_frames == 0;
     int idle_frames = 0;
+    std::uint64_t seen_generation = presenter.swapchain_generation();
     while (!glfwWindowShouldClose(raw_window)) {
       if (interactive && idle_frames >= k_idle_frames_before_wait)
         glfwWaitEventsTimeout(k_idle_redraw_seconds);
@@ -165,17 +168,23 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
 
       imgui.new_frame();
       const auto result = panel.draw(scene.info(), scene.coefficients(), view, export_state, export_fn,
-                                     static_cast<float>(size.height));
+                                     ImGui::GetIO().DisplaySize.y);  // window units
       coefficients_dirty = result.coefficients_changed;
       if (result.reset_camera) camera.frame(renderer.bounds_min(), renderer.bounds_max());
-      const std::uint32_t panel_px = std::min(size.width - 1, static_cast<std::uint32_t>(panel.width()));
+      // The panel is laid out in window units; the viewport is in framebuffer pixels (HiDPI).
+      const float fb_scale = ImGui::GetIO().DisplayFramebufferScale.x > 0 ? ImGui::GetIO().DisplayFramebufferScale.x : 1.0f;
+      const std::uint32_t panel_px = std::min(size.width - 1, static_cast<std::uint32_t>(panel.width() * fb_scale));
       const VkRect2D viewport{{static_cast<std::int32_t>(panel_px), 0}, {size.width - panel_px, size.height}};
-      handle_camera_input(camera, viewport);
+      handle_camera_input(camera, viewport, fb_scale);
       const bool active = had_input() || result.coefficients_changed || result.view_changed || result.reset_camera;
       idle_frames = active ? 0 : idle_frames + 1;
       ImGui::Render();
 
       VkCommandBuffer cmd = presenter.begin_frame();
+      if (presenter.swapchain_generation() != seen_generation) {
+        seen_generation = presenter.swapchain_generation();
+        imgui.on_swapchain_recreated(presenter);
+      }
       if (cmd == VK_NULL_HANDLE) continue;  // swapchain re-created or minimised: next iteration
       renderer.record_uploads(cmd);
       presenter.begin_render_pass({view.background[0], view.background[1], view.background[2], 1.0f});

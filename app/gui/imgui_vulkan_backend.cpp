@@ -71,6 +71,10 @@ ImGuiVulkanBackend::~ImGuiVulkanBackend() {
   ImGui::DestroyContext();
 }
 
+void ImGuiVulkanBackend::on_swapchain_recreated(const render::FramePresenter& presenter) {
+  ImGui_ImplVulkan_SetMinImageCount(std::max(2u, presenter.min_image_count()));
+}
+
 void ImGuiVulkanBackend::new_frame() {
   ImGui_ImplVulkan_NewFrame();
   ImGui_ImplGlfw_NewFrame();

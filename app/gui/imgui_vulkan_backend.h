@@ -22,6 +22,8 @@ class ImGuiVulkanBackend {
   ImGuiVulkanBackend& operator=(const ImGuiVulkanBackend&) = delete;
 
   void new_frame();
+  // After the presenter re-created its swapchain (the image count may change).
+  void on_swapchain_recreated(const render::FramePresenter& presenter);
   // Inside the presenter's render pass.
   void render(VkCommandBuffer cmd);
 
