@@ -109,8 +109,9 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     return surface;
   };
   render::Context context(context_options);
+  const int msaa = options.msaa_samples > 0 ? options.msaa_samples : (context.is_cpu_device() ? 1 : 4);
   render::FramePresenter presenter(context, [raw_window] { return framebuffer_size(raw_window); },
-                                   static_cast<VkSampleCountFlagBits>(options.msaa_samples));
+                                   static_cast<VkSampleCountFlagBits>(msaa));
   std::fprintf(stderr, "faceg2e: Vulkan device %s, %dx MSAA, validation %s\n", context.device_name().c_str(),
                static_cast<int>(presenter.samples()), context.validation_enabled() ? "on" : "off");
 

@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   app.add_option("--frames", options.max_frames, "Exit after this many frames (prints the frame rate)")
       ->check(CLI::Range(1, 1000000));
-  app.add_option("--msaa", options.msaa_samples, "Multisampling: 1, 2, 4 or 8 (clamped to the device)")
+  app.add_option("--msaa", options.msaa_samples,
+                 "Multisampling: 1, 2, 4 or 8 (clamped to the device); default 4 on GPUs, 1 on CPU (lavapipe)")
       ->check(CLI::IsMember({1, 2, 4, 8}));
   const std::map<std::string, faceg2e::render::ShadingMode> shading_names = {
       {"textured", faceg2e::render::ShadingMode::textured},

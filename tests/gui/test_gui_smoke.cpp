@@ -60,7 +60,7 @@ TEST_F(GuiSmoke, ScreenshotShowsPanelAndFace) {
   const int width = 900, height = 600;
   const RunResult r = run("xvfb-run -a -s '-screen 0 1280x1024x24' '" + k_binary.string() + "' --face-model '" +
                           k_model.string() + "' --screenshot '" + shot.string() + "' --width " + std::to_string(width) +
-                          " --height " + std::to_string(height));
+                          " --height " + std::to_string(height) + " --msaa 4");  // the MSAA resolve + ImGui path
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(fs::exists(shot)) << r.output;
 
