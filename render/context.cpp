@@ -43,6 +43,15 @@ bool layer_available(const char* name) {
                      [&](const VkLayerProperties& l) { return std::strcmp(l.layerName, name) == 0; });
 }
 
+bool layer_has_extension(const char* layer, const char* extension) {
+  std::uint32_t count = 0;
+  vkEnumerateInstanceExtensionProperties(layer, &count, nullptr);
+  std::vector<VkExtensionProperties> props(count);
+  vkEnumerateInstanceExtensionProperties(layer, &count, props.data());
+  return std::any_of(props.begin(), props.end(),
+                     [&](const VkExtensionProperties& p) { return std::strcmp(p.extensionName, extension) == 0; });
+}
+
 int device_type_rank(VkPhysicalDeviceType type) {
   switch (type) {
     case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 4;
@@ -102,12 +111,22 @@ void Context::create_instance(const ContextOptions& options) {
   for (const auto& e : options.instance_extensions) extensions.push_back(e.c_str());
   std::vector<const char*> layers;
   validation_enabled_ = want_validation(options.validation) && layer_available(k_validation_layer);
+  bool sync_validation_available = false;
   if (validation_enabled_) {
     layers.push_back(k_validation_layer);
     extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+    sync_validation_available = layer_has_extension(k_validation_layer, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+    if (sync_validation_available) extensions.push_back(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
   }
 
   VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+  // With validation, also check synchronisation (hazards between frames in flight, uploads and
+  // read-backs): that is where a renderer fed by another thread goes wrong.
+  const VkValidationFeatureEnableEXT sync_validation = VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+  VkValidationFeaturesEXT features{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
+  features.enabledValidationFeatureCount = 1;
+  features.pEnabledValidationFeatures = &sync_validation;
+  if (sync_validation_available) info.pNext = &features;
   info.pApplicationInfo = &app;
   info.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
   info.ppEnabledExtensionNames = extensions.data();
