@@ -40,27 +40,30 @@ torch::Tensor perspective_barycentrics(const torch::Tensor& clip_positions,
     throw Error("raster::perspective_barycentrics: triangle_id refers to triangles beyond the " +
                 std::to_string(triangles.size(0)) + " given");
 
-  const torch::Tensor covered = triangle_id.ge(0);                       // [B, H, W]
-  const torch::Tensor ids = triangle_id.clamp_min(0).to(torch::kInt64);  // background -> 0
-  const torch::Tensor corners = triangles.to(torch::kInt64).index_select(0, ids.reshape({-1}))
-                                    .reshape({batch, height, width, 3});
-  const torch::Tensor v = gather_corners(clip_positions, corners);  // [B, H, W, 3, 4]
-  const auto opts = clip_positions.options();
-  const torch::Tensor px = pixel_ndc_x(width, opts).view({1, 1, width, 1});
-  const torch::Tensor py = pixel_ndc_y(height, opts).view({1, height, 1, 1});
+  const CoveredPixels pix = covered_pixels(triangle_id);
+  const torch::Tensor corners = triangles.to(torch::kInt64).index_select(0, pix.triangle);
+  const torch::Tensor v = gather_corners(clip_positions, corners, pix.batch);  // [P, 3, 4]
+  // Pixel-centre NDC (see rasterize.h): x = 2 (c + 0.5) / W - 1, y = 1 - 2 (r + 0.5) / H.
+  const torch::Tensor in_image = pix.flat_index.remainder(int64_t{height} * width);
+  const auto dtype = clip_positions.scalar_type();
+  const torch::Tensor px =
+      in_image.remainder(width).to(dtype).add(0.5).mul(2.0 / width).sub(1.0).unsqueeze(1);
+  const torch::Tensor py = in_image.div(width, "floor").to(dtype).add(0.5).mul(-2.0 / height)
+                               .add(1.0).unsqueeze(1);
   const torch::Tensor w = v.select(-1, 3);
-  const torch::Tensor a = v.select(-1, 0) - px * w;  // [B, H, W, 3]
+  const torch::Tensor a = v.select(-1, 0) - px * w;  // [P, 3]
   const torch::Tensor c = v.select(-1, 1) - py * w;
   const torch::Tensor a0 = a.select(-1, 0), a1 = a.select(-1, 1), a2 = a.select(-1, 2);
   const torch::Tensor c0 = c.select(-1, 0), c1 = c.select(-1, 1), c2 = c.select(-1, 2);
   const torch::Tensor l = torch::stack({a1 * c2 - a2 * c1, a2 * c0 - a0 * c2, a0 * c1 - a1 * c0},
                                        -1);
   const torch::Tensor sum = l.sum(-1, /*keepdim=*/true);
-  // Background and (numerically) degenerate pixels divide by 1 and are then zeroed, so neither
-  // the value nor the gradient sees a division by zero.
-  const torch::Tensor usable = covered.unsqueeze(-1).logical_and(sum.ne(0));
+  // (Numerically) degenerate pixels divide by 1 and are then zeroed, so neither the value nor
+  // the gradient sees a division by zero.
+  const torch::Tensor usable = sum.ne(0);
   const torch::Tensor safe_sum = torch::where(usable, sum, torch::ones_like(sum));
-  return torch::where(usable, l / safe_sum, torch::zeros_like(l));
+  const torch::Tensor bary = torch::where(usable, l / safe_sum, torch::zeros_like(l));
+  return scatter_pixels(bary, pix, triangle_id);
 }
 
 Fragments rasterize_fragments(const torch::Tensor& clip_positions, const torch::Tensor& triangles,

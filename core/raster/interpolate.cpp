@@ -41,15 +41,16 @@ InterpolateOutput interpolate(const torch::Tensor& attributes,
     throw Error("raster::interpolate: the fragments refer to triangle ids beyond the " +
                 std::to_string(attribute_triangles.size(0)) + " rows of attribute_triangles");
 
-  const torch::Tensor covered = ids.ge(0).unsqueeze(-1);
-  const torch::Tensor rows = ids.clamp_min(0).to(torch::kInt64).reshape({-1});
-  const torch::Tensor corners = attribute_triangles.to(torch::kInt64).index_select(0, rows)
-                                    .reshape({batch, height, width, 3});
-  const torch::Tensor values = gather_corners(attributes, corners);  // [B, H, W, 3, C]
-  const torch::Tensor bary = fragments.barycentrics.to(attributes.scalar_type());
+  const CoveredPixels pix = covered_pixels(ids);
+  const torch::Tensor corners =
+      attribute_triangles.to(torch::kInt64).index_select(0, pix.triangle);  // [P, 3]
+  const torch::Tensor values = gather_corners(attributes, corners, pix.batch);  // [P, 3, C]
+  const torch::Tensor bary = fragments.barycentrics.to(attributes.scalar_type())
+                                 .reshape({-1, 3})
+                                 .index_select(0, pix.flat_index);  // [P, 3]
   InterpolateOutput out;
-  out.mask = covered.to(attributes.scalar_type());
-  out.image = (values * bary.unsqueeze(-1)).sum(-2) * out.mask;
+  out.mask = ids.ge(0).unsqueeze(-1).to(attributes.scalar_type());
+  out.image = scatter_pixels((values * bary.unsqueeze(-1)).sum(1), pix, ids);
   return out;
 }
 

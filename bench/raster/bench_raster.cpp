@@ -1,0 +1,112 @@
+// CPU timings of rasterize (512^2, ICT-FaceKit 52k triangles) and of a full render_mesh forward
+// and forward + backward, for 1 and 2 threads. Target: rasterize <= 20 ms on 2 cores.
+//   build-raster/bench/raster/bench_raster [--benchmark_filter=...]
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include <torch/torch.h>
+
+#include "core/face/face_model.h"
+#include "core/raster/render_mesh.h"
+
+namespace {
+
+using namespace faceg2e;
+using namespace faceg2e::raster;
+
+struct Fixture {
+  torch::Tensor positions, triangles;
+  Camera camera;
+};
+
+const Fixture& fixture() {
+  static const Fixture f = [] {
+    const char* env = std::getenv("FACEG2E_SHARED_DIR");
+    const std::filesystem::path shared = env ? env : FACEG2E_SHARED_DIR;
+    const face::FaceModel model = face::load_f3dm(shared / "data/ict-facekit/ict_facekit_full.f3dm");
+    Fixture x;
+    x.positions = torch::from_blob(const_cast<float*>(model.neutral_vertices.data()),
+                                   {model.num_vertices, 3}, torch::kFloat32)
+                      .clone();
+    x.triangles = torch::from_blob(const_cast<int32_t*>(model.faces.data()),
+                                   {model.num_faces, 3}, torch::kInt32)
+                      .clone();
+    const torch::Tensor lo = std::get<0>(x.positions.min(0)), hi = std::get<0>(x.positions.max(0));
+    const torch::Tensor c = (lo + hi) * 0.5;
+    const double extent = (hi - lo).max().item<double>();
+    PerspectiveParams pp;  // FaceG2E reference fov
+    pp.near = extent * 0.5;
+    pp.far = extent * 20.0;
+    // The head fills most of the frame, as in the pipeline's renders.
+    const double distance = 0.55 * extent / std::tan(0.5 * pp.fov_y_deg * M_PI / 180.0);
+    x.camera = make_orbit_camera({ViewAngles{15.0, 5.0, distance}},
+                                 {c[0].item<double>(), c[1].item<double>(), c[2].item<double>()},
+                                 pp);
+    return x;
+  }();
+  return f;
+}
+
+void BM_Rasterize512(benchmark::State& state) {
+  const Fixture& f = fixture();
+  const int threads = static_cast<int>(state.range(0));
+  const torch::Tensor clip = transform_points(f.positions, f.camera.view_projection());
+  RasterizeParams p;
+  p.height = p.width = 512;
+  p.num_threads = threads;
+  double covered = 0;
+  for (auto _ : state) {
+    RasterOutput out = rasterize(clip, f.triangles, p);
+    benchmark::DoNotOptimize(out.triangle_id.data_ptr());
+    covered = out.triangle_id.ge(0).to(torch::kFloat64).mean().item<double>();
+  }
+  state.counters["coverage"] = covered;
+}
+
+void BM_RenderMeshForward512(benchmark::State& state) {
+  const Fixture& f = fixture();
+  at::set_num_threads(static_cast<int>(state.range(0)));
+  MeshInputs mesh;
+  mesh.positions = f.positions;
+  mesh.triangles = f.triangles;
+  mesh.sh_gamma = sh_light_preset(2);
+  RenderMeshParams p;
+  p.height = p.width = 512;
+  torch::NoGradGuard no_grad;
+  for (auto _ : state) {
+    RenderOutput out = render_mesh(mesh, f.camera, p);
+    benchmark::DoNotOptimize(out.image.data_ptr());
+  }
+}
+
+void BM_RenderMeshForwardBackward512(benchmark::State& state) {
+  const Fixture& f = fixture();
+  at::set_num_threads(static_cast<int>(state.range(0)));
+  MeshInputs mesh;
+  mesh.triangles = f.triangles;
+  mesh.sh_gamma = sh_light_preset(2);
+  RenderMeshParams p;
+  p.height = p.width = 512;
+  for (auto _ : state) {
+    mesh.positions = f.positions.clone().requires_grad_(true);
+    RenderOutput out = render_mesh(mesh, f.camera, p);
+    out.image.sum().backward();
+    benchmark::DoNotOptimize(mesh.positions.grad().data_ptr());
+  }
+}
+
+BENCHMARK(BM_Rasterize512)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_RenderMeshForward512)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_RenderMeshForwardBackward512)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
