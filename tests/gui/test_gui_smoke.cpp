@@ -34,6 +34,27 @@ RunResult run(const std::string& command) {
   return r;
 }
 
+// xvfb-run -a picks the first free display from -n upward; tests started at the same moment
+// (ctest -j) would race for the same number, so each process starts its search elsewhere.
+std::string xvfb(const std::string& screen = "") {
+  std::string cmd = "xvfb-run -a -n " + std::to_string(100 + getpid() % 800);
+  if (!screen.empty()) cmd += " -s '-screen 0 " + screen + "'";
+  return cmd + " ";
+}
+
+// Runs under Xvfb, retrying when the X server itself failed to start (a display-number race).
+RunResult run_gui(const std::string& args, const std::string& env = "", const std::string& screen = "1280x1024x24") {
+  RunResult r;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    r = run(env + " " + xvfb(screen) + args);
+    if (r.output.find("Server is already active") == std::string::npos &&
+        r.output.find("xvfb-run: error") == std::string::npos)
+      break;
+    usleep(200000 * (attempt + 1));
+  }
+  return r;
+}
+
 const fs::path k_binary = fs::path(FACEG2E_BINARY_DIR) / "app" / "faceg2e";
 const fs::path k_model = fs::path(FACEG2E_SHARED_DIR) / "data/ict-facekit/ict_facekit_full.f3dm";
 
@@ -58,7 +79,7 @@ TEST_F(GuiSmoke, ScreenshotShowsPanelAndFace) {
   if (!fs::exists(k_model)) GTEST_SKIP() << "no face model at " << k_model;
   const fs::path shot = dir_ / "shot.png";
   const int width = 900, height = 600;
-  const RunResult r = run("xvfb-run -a -s '-screen 0 1280x1024x24' '" + k_binary.string() + "' --face-model '" +
+  const RunResult r = run_gui("'" + k_binary.string() + "' --face-model '" +
                           k_model.string() + "' --screenshot '" + shot.string() + "' --width " + std::to_string(width) +
                           " --height " + std::to_string(height) + " --msaa 4");  // the MSAA resolve + ImGui path
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -120,9 +141,9 @@ TEST_F(GuiSmoke, ResizeRecreatesTheSwapchain) {
   // come from the re-created swapchain.
   // With validation layers on where installed: the swapchain re-creation and the capture must be
   // clean.
-  const RunResult r = run("FACEG2E_VK_VALIDATION=1 xvfb-run -a -s '-screen 0 1280x1024x24' '" + k_binary.string() +
-                          "' --face-model '" + k_model.string() + "' --screenshot '" + shot.string() +
-                          "' --width 640 --height 480 --resize-to 720 520 --screenshot-frames 6 --msaa 1");
+  const RunResult r = run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() + "' --screenshot '" +
+                                  shot.string() + "' --width 640 --height 480 --resize-to 720 520 --screenshot-frames 6 --msaa 1",
+                              "FACEG2E_VK_VALIDATION=1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   if (r.output.find("validation on") != std::string::npos) {
     EXPECT_NE(r.output.find("faceg2e: 0 Vulkan validation errors"), std::string::npos) << r.output;
@@ -136,7 +157,7 @@ TEST_F(GuiSmoke, ExportWritesObjAndABadPathIsReportedNotFatal) {
   if (!fs::exists(k_model)) GTEST_SKIP() << "no face model at " << k_model;
   // --export goes through the same function as the Export... button.
   const fs::path obj = dir_ / "out" / "head.obj";
-  const RunResult ok = run("xvfb-run -a '" + k_binary.string() + "' --face-model '" + k_model.string() +
+  const RunResult ok = run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() +
                            "' --frames 2 --width 320 --height 240 --msaa 1 --export '" + obj.string() + "'");
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
   ASSERT_TRUE(fs::exists(obj)) << ok.output;
@@ -150,7 +171,7 @@ TEST_F(GuiSmoke, ExportWritesObjAndABadPathIsReportedNotFatal) {
   // A folder that cannot be created: the failure is shown, the app keeps running and exits 0.
   const fs::path blocker = dir_ / "file";
   std::ofstream(blocker) << "x";
-  const RunResult bad = run("xvfb-run -a '" + k_binary.string() + "' --face-model '" + k_model.string() +
+  const RunResult bad = run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() +
                             "' --frames 2 --width 320 --height 240 --msaa 1 --export '" +
                             (blocker / "sub" / "x.obj").string() + "'");
   EXPECT_EQ(bad.exit_code, 0) << bad.output;
