@@ -1,6 +1,14 @@
 # Tests of faceg2e_diffusion_io (owner: diffio).
 faceg2e_add_test(test_diffusion_io
-  SOURCES test_safetensors.cpp test_tokenizer.cpp
+  SOURCES test_safetensors.cpp test_tokenizer.cpp test_checkpoint.cpp test_text_encoder.cpp
   LIBS faceg2e_diffusion_io
   TIMEOUT 300
   LABELS diffusion)
+
+# `diagnose model` without linking the whole CLI: its command file is compiled in.
+faceg2e_add_test(test_diagnose_model
+  SOURCES test_checkpoint_cli.cpp ${CMAKE_SOURCE_DIR}/app/cli/cmd_diagnose_model.cpp
+  LIBS faceg2e_diffusion_io CLI11::CLI11
+  TIMEOUT 120
+  LABELS diffusion)
+target_include_directories(test_diagnose_model PRIVATE ${CMAKE_SOURCE_DIR})
