@@ -37,8 +37,9 @@ Buffer create_buffer(const Context& context, VkDeviceSize size, VkBufferUsageFla
 
 Buffer create_host_buffer(const Context& context, const void* data, std::size_t bytes,
                           VkBufferUsageFlags usage) {
-  Buffer out = create_buffer(context, bytes, usage,
-                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+  Buffer out =
+      create_buffer(context, bytes, usage,
+                    VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
   if (data) std::memcpy(out.mapped, data, bytes);
   return out;
 }

@@ -1,9 +1,9 @@
 #pragma once
 // A VkBuffer with its own memory. Host-visible buffers stay mapped for their whole life: the
 // renderer writes vertex data and reads screenshots through them.
-#include <cstddef>
-
 #include <vulkan/vulkan.h>
+
+#include <cstddef>
 
 #include "render/vk_handle.h"
 

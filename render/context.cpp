@@ -10,9 +10,9 @@
 namespace faceg2e::render {
 
 VKAPI_ATTR VkBool32 VKAPI_CALL debug_callback(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
-                                             VkDebugUtilsMessageTypeFlagsEXT,
-                                             const VkDebugUtilsMessengerCallbackDataEXT* data,
-                                             void* user) {
+                                              VkDebugUtilsMessageTypeFlagsEXT,
+                                              const VkDebugUtilsMessengerCallbackDataEXT* data,
+                                              void* user) {
   auto* context = static_cast<Context*>(user);
   if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) ++context->validation_errors_;
   if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT)
@@ -39,8 +39,9 @@ bool layer_available(const char* name) {
   vkEnumerateInstanceLayerProperties(&count, nullptr);
   std::vector<VkLayerProperties> layers(count);
   vkEnumerateInstanceLayerProperties(&count, layers.data());
-  return std::any_of(layers.begin(), layers.end(),
-                     [&](const VkLayerProperties& l) { return std::strcmp(l.layerName, name) == 0; });
+  return std::any_of(layers.begin(), layers.end(), [&](const VkLayerProperties& l) {
+    return std::strcmp(l.layerName, name) == 0;
+  });
 }
 
 bool layer_has_extension(const char* layer, const char* extension) {
@@ -48,17 +49,23 @@ bool layer_has_extension(const char* layer, const char* extension) {
   vkEnumerateInstanceExtensionProperties(layer, &count, nullptr);
   std::vector<VkExtensionProperties> props(count);
   vkEnumerateInstanceExtensionProperties(layer, &count, props.data());
-  return std::any_of(props.begin(), props.end(),
-                     [&](const VkExtensionProperties& p) { return std::strcmp(p.extensionName, extension) == 0; });
+  return std::any_of(props.begin(), props.end(), [&](const VkExtensionProperties& p) {
+    return std::strcmp(p.extensionName, extension) == 0;
+  });
 }
 
 int device_type_rank(VkPhysicalDeviceType type) {
   switch (type) {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 4;
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 3;
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: return 1;
-    default: return 0;
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+      return 4;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+      return 3;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+      return 2;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -115,14 +122,16 @@ void Context::create_instance(const ContextOptions& options) {
   if (validation_enabled_) {
     layers.push_back(k_validation_layer);
     extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
-    sync_validation_available = layer_has_extension(k_validation_layer, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+    sync_validation_available =
+        layer_has_extension(k_validation_layer, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
     if (sync_validation_available) extensions.push_back(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
   }
 
   VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
   // With validation, also check synchronisation (hazards between frames in flight, uploads and
   // read-backs): that is where a renderer fed by another thread goes wrong.
-  const VkValidationFeatureEnableEXT sync_validation = VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+  const VkValidationFeatureEnableEXT sync_validation =
+      VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
   VkValidationFeaturesEXT features{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
   features.enabledValidationFeatureCount = 1;
   features.pEnabledValidationFeatures = &sync_validation;
@@ -134,14 +143,17 @@ void Context::create_instance(const ContextOptions& options) {
   info.ppEnabledLayerNames = layers.data();
   const VkResult result = vkCreateInstance(&info, nullptr, &instance_);
   if (result == VK_ERROR_INCOMPATIBLE_DRIVER || result == VK_ERROR_INITIALIZATION_FAILED)
-    throw NoVulkanDeviceError(std::string("no Vulkan driver available (vkCreateInstance returned ") +
-                              vk_result_name(result) + "); install a Vulkan driver, e.g. mesa-vulkan-drivers (lavapipe)");
+    throw NoVulkanDeviceError(
+        std::string("no Vulkan driver available (vkCreateInstance returned ") +
+        vk_result_name(result) + "); install a Vulkan driver, e.g. mesa-vulkan-drivers (lavapipe)");
   FACEG2E_VK_CHECK(result);
 
   if (validation_enabled_) {
     VkDebugUtilsMessengerCreateInfoEXT dbg{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
-    dbg.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
-    dbg.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+    dbg.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                          VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+    dbg.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                      VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
                       VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
     dbg.pfnUserCallback = debug_callback;
     dbg.pUserData = this;
@@ -175,7 +187,8 @@ void Context::pick_physical_device() {
     for (std::uint32_t i = 0; i < family_count && family < 0; ++i) {
       if (!(families[i].queueFlags & VK_QUEUE_GRAPHICS_BIT)) continue;
       VkBool32 present = VK_TRUE;
-      if (surface_ != VK_NULL_HANDLE) vkGetPhysicalDeviceSurfaceSupportKHR(pd, i, surface_, &present);
+      if (surface_ != VK_NULL_HANDLE)
+        vkGetPhysicalDeviceSurfaceSupportKHR(pd, i, surface_, &present);
       if (present) family = static_cast<int>(i);
     }
     if (family < 0) continue;
@@ -203,7 +216,8 @@ void Context::pick_physical_device() {
       break;
     }
   }
-  if (depth_format_ == VK_FORMAT_UNDEFINED) throw Error(device_name() + ": no depth attachment format");
+  if (depth_format_ == VK_FORMAT_UNDEFINED)
+    throw Error(device_name() + ": no depth attachment format");
 }
 
 void Context::create_device() {
@@ -230,9 +244,12 @@ void Context::create_device() {
   FACEG2E_VK_CHECK(vkCreateCommandPool(device_, &pool, nullptr, &setup_pool_));
 }
 
-std::uint32_t Context::find_memory_type(std::uint32_t type_bits, VkMemoryPropertyFlags flags) const {
+std::uint32_t Context::find_memory_type(std::uint32_t type_bits,
+                                        VkMemoryPropertyFlags flags) const {
   for (std::uint32_t i = 0; i < memory_properties_.memoryTypeCount; ++i)
-    if ((type_bits & (1u << i)) && (memory_properties_.memoryTypes[i].propertyFlags & flags) == flags) return i;
+    if ((type_bits & (1u << i)) &&
+        (memory_properties_.memoryTypes[i].propertyFlags & flags) == flags)
+      return i;
   throw Error(device_name() + ": no memory type with the requested properties");
 }
 
@@ -252,7 +269,9 @@ void Context::submit_and_wait(const std::function<void(VkCommandBuffer)>& record
   VkCommandBuffer cmd = VK_NULL_HANDLE;
   FACEG2E_VK_CHECK(vkAllocateCommandBuffers(device_, &alloc, &cmd));
   struct Free {
-    VkDevice d; VkCommandPool p; VkCommandBuffer c;
+    VkDevice d;
+    VkCommandPool p;
+    VkCommandBuffer c;
     ~Free() { vkFreeCommandBuffers(d, p, 1, &c); }
   } free_cmd{device_, setup_pool_, cmd};
 

@@ -6,13 +6,13 @@
 // (lavapipe), so headless CI and Xvfb work without a GPU. FACEG2E_VK_DEVICE=<substring> picks a
 // device by name. Validation layers are on in debug builds when installed;
 // FACEG2E_VK_VALIDATION=1/0 overrides.
+#include <vulkan/vulkan.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <vulkan/vulkan.h>
 
 #include "core/util/error.h"
 #include "render/deletion_queue.h"
@@ -70,7 +70,9 @@ class Context {
   std::uint64_t submit_serial() { return recording_serial_++; }
   void complete_serial(std::uint64_t serial);
   // Keeps `resource` alive until the commands being recorded now have finished.
-  void retire(std::shared_ptr<void> resource) { deletion_queue_.retire(recording_serial_, std::move(resource)); }
+  void retire(std::shared_ptr<void> resource) {
+    deletion_queue_.retire(recording_serial_, std::move(resource));
+  }
   std::size_t retired_count() const { return deletion_queue_.size(); }
   // Waits for the device to go idle and frees everything retired (shutdown, resize).
   void flush_retired();
@@ -100,9 +102,9 @@ class Context {
   DeletionQueue deletion_queue_;
 
   friend VKAPI_ATTR VkBool32 VKAPI_CALL debug_callback(VkDebugUtilsMessageSeverityFlagBitsEXT,
-                                                      VkDebugUtilsMessageTypeFlagsEXT,
-                                                      const VkDebugUtilsMessengerCallbackDataEXT*,
-                                                      void*);
+                                                       VkDebugUtilsMessageTypeFlagsEXT,
+                                                       const VkDebugUtilsMessengerCallbackDataEXT*,
+                                                       void*);
 };
 
 }  // namespace faceg2e::render

@@ -19,7 +19,8 @@ VkOwner<VkSemaphore> create_semaphore(VkDevice device) {
 
 }  // namespace
 
-FramePresenter::FramePresenter(Context& context, SizeQuery framebuffer_size, VkSampleCountFlagBits wanted_samples)
+FramePresenter::FramePresenter(Context& context, SizeQuery framebuffer_size,
+                               VkSampleCountFlagBits wanted_samples)
     : context_(context), framebuffer_size_(std::move(framebuffer_size)) {
   VkDevice device = context_.device();
   VkExtent2D size = framebuffer_size_();
@@ -54,7 +55,8 @@ FramePresenter::FramePresenter(Context& context, SizeQuery framebuffer_size, VkS
 
   attachments_ = FrameAttachments(context_, format_, swapchain_->extent());
   for (std::uint32_t i = 0; i < swapchain_->image_count(); ++i) {
-    framebuffers_.push_back(attachments_.create_framebuffer(device, render_pass_.get(), swapchain_->view(i)));
+    framebuffers_.push_back(
+        attachments_.create_framebuffer(device, render_pass_.get(), swapchain_->view(i)));
     render_finished_.push_back(create_semaphore(device));
   }
 }
@@ -75,7 +77,8 @@ void FramePresenter::recreate() {
   attachments_ = FrameAttachments(context_, format_, swapchain_->extent());
   render_finished_.clear();
   for (std::uint32_t i = 0; i < swapchain_->image_count(); ++i) {
-    framebuffers_.push_back(attachments_.create_framebuffer(device, render_pass_.get(), swapchain_->view(i)));
+    framebuffers_.push_back(
+        attachments_.create_framebuffer(device, render_pass_.get(), swapchain_->view(i)));
     render_finished_.push_back(create_semaphore(device));
   }
   recreate_requested_ = false;
@@ -88,7 +91,8 @@ VkCommandBuffer FramePresenter::begin_frame() {
   if (size.width == 0 || size.height == 0) return VK_NULL_HANDLE;  // minimised
   // Compared with the size we asked for, not the swapchain's extent: a surface may pin its own
   // extent, and that must not trigger a re-creation every frame.
-  if (recreate_requested_ || size.width != requested_size_.width || size.height != requested_size_.height) {
+  if (recreate_requested_ || size.width != requested_size_.width ||
+      size.height != requested_size_.height) {
     recreate();
     return VK_NULL_HANDLE;
   }
@@ -99,8 +103,9 @@ VkCommandBuffer FramePresenter::begin_frame() {
   FACEG2E_VK_CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
   context_.complete_serial(slot.serial);
 
-  const VkResult acquired = vkAcquireNextImageKHR(device, swapchain_->get(), UINT64_MAX,
-                                                  slot.image_available.get(), VK_NULL_HANDLE, &image_index_);
+  const VkResult acquired =
+      vkAcquireNextImageKHR(device, swapchain_->get(), UINT64_MAX, slot.image_available.get(),
+                            VK_NULL_HANDLE, &image_index_);
   if (acquired == VK_ERROR_OUT_OF_DATE_KHR) {
     recreate();
     return VK_NULL_HANDLE;
@@ -143,19 +148,23 @@ std::optional<Image8> FramePresenter::end_frame(bool capture) {
   if (do_capture) {
     const VkDeviceSize bytes = VkDeviceSize(extent.width) * extent.height * 4;
     if (capture_.size < bytes)
-      capture_ = create_buffer(context_, bytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                               VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+      capture_ =
+          create_buffer(context_, bytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
     VkImage image = swapchain_->image(image_index_);
     transition_image(cmd, image, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_PRESENT_SRC_KHR,
-                     VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,
-                     VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+                     VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                     VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,
+                     VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                     VK_ACCESS_TRANSFER_READ_BIT);
     VkBufferImageCopy region{};
     region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
     region.imageExtent = {extent.width, extent.height, 1};
-    vkCmdCopyImageToBuffer(cmd, image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, capture_.get(), 1, &region);
+    vkCmdCopyImageToBuffer(cmd, image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, capture_.get(), 1,
+                           &region);
     transition_image(cmd, image, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-                     VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT,
-                     VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0);
+                     VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                     VK_ACCESS_TRANSFER_READ_BIT, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0);
   }
   FACEG2E_VK_CHECK(vkEndCommandBuffer(cmd));
 

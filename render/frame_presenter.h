@@ -2,14 +2,14 @@
 // The per-frame loop of a window: frames in flight (command buffer, fence, semaphores each),
 // swapchain re-creation on resize / out-of-date / suboptimal, frames skipped while the window
 // is minimised (0x0), and full-window captures read back from the swapchain image.
+#include <vulkan/vulkan.h>
+
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
-
-#include <vulkan/vulkan.h>
 
 #include "core/util/image_io.h"
 #include "render/buffer.h"

@@ -45,13 +45,14 @@ Image create_image(const Context& context, const ImageDesc& desc) {
   vkGetImageMemoryRequirements(device, image, &req);
   VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
   alloc.allocationSize = req.size;
-  alloc.memoryTypeIndex = context.find_memory_type(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+  alloc.memoryTypeIndex =
+      context.find_memory_type(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
   VkDeviceMemory memory = VK_NULL_HANDLE;
   FACEG2E_VK_CHECK(vkAllocateMemory(device, &alloc, nullptr, &memory));
   out.memory = VkOwner<VkDeviceMemory>(device, memory, vkFreeMemory);
   FACEG2E_VK_CHECK(vkBindImageMemory(device, image, memory, 0));
-  out.view = VkOwner<VkImageView>(device, create_image_view_raw(device, image, desc.format, desc.aspect),
-                                  vkDestroyImageView);
+  out.view = VkOwner<VkImageView>(
+      device, create_image_view_raw(device, image, desc.format, desc.aspect), vkDestroyImageView);
   return out;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // A 2D VkImage with its memory and one view, plus the layout-transition helper.
-#include <cstdint>
-
 #include <vulkan/vulkan.h>
+
+#include <cstdint>
 
 #include "render/vk_handle.h"
 

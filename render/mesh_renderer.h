@@ -6,12 +6,12 @@
 // may still read them have finished. Texture uploads are recorded by record_uploads() into the
 // next frame's command buffer (before its render pass), so a setter is cheap to call between
 // frames, e.g. with each optimizer snapshot.
+#include <vulkan/vulkan.h>
+
 #include <cstdint>
+#include <glm/glm.hpp>
 #include <memory>
 #include <vector>
-
-#include <glm/glm.hpp>
-#include <vulkan/vulkan.h>
 
 #include "render/mesh_remap.h"
 #include "render/view_settings.h"
@@ -48,7 +48,8 @@ class MeshRenderer {
                 const std::vector<float>& uvs, const std::vector<std::int32_t>& faces,
                 const std::vector<std::int32_t>& faces_uv);
   // Same topology, new shape (slider drags, optimizer snapshots): V*3 each.
-  void update_positions_normals(const std::vector<float>& positions, const std::vector<float>& normals);
+  void update_positions_normals(const std::vector<float>& positions,
+                                const std::vector<float>& normals);
   // RGBA8, row 0 = top of the image = v 1 (OBJ UV convention).
   void set_texture(const std::uint8_t* rgba, std::uint32_t width, std::uint32_t height);
   // One float per texel in [0,1], same orientation as the texture.
@@ -71,9 +72,11 @@ class MeshRenderer {
  private:
   struct PendingUpload;
   void create_pipeline(VkRenderPass render_pass, VkSampleCountFlagBits samples);
-  std::shared_ptr<Image> queue_texture_upload(const void* pixels, std::size_t bytes, std::uint32_t width,
-                                              std::uint32_t height, VkFormat format);
-  void upload_dynamic_vertices(const std::vector<float>& positions, const std::vector<float>& normals);
+  std::shared_ptr<Image> queue_texture_upload(const void* pixels, std::size_t bytes,
+                                              std::uint32_t width, std::uint32_t height,
+                                              VkFormat format);
+  void upload_dynamic_vertices(const std::vector<float>& positions,
+                               const std::vector<float>& normals);
   void upload_labels(const std::vector<std::uint8_t>& rgba);
   void refresh_descriptor_set();
   template <typename T>

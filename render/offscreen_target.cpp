@@ -50,8 +50,9 @@ void OffscreenTarget::create_size_dependent(std::uint32_t width, std::uint32_t h
   output_ = create_image(context_, desc);
   attachments_ = FrameAttachments(context_, format_, {width, height});
   framebuffer_ = attachments_.create_framebuffer(device, render_pass_.get(), output_.view.get());
-  readback_ = create_buffer(context_, VkDeviceSize(width) * height * 4, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                            VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+  readback_ =
+      create_buffer(context_, VkDeviceSize(width) * height * 4, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                    VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
 }
 
 Image8 OffscreenTarget::render(const std::function<void(VkCommandBuffer)>& before_pass,
@@ -65,7 +66,9 @@ Image8 OffscreenTarget::render(const std::function<void(VkCommandBuffer)>& befor
   VkCommandBuffer cmd = VK_NULL_HANDLE;
   FACEG2E_VK_CHECK(vkAllocateCommandBuffers(device, &alloc, &cmd));
   struct Free {
-    VkDevice d; VkCommandPool p; VkCommandBuffer c;
+    VkDevice d;
+    VkCommandPool p;
+    VkCommandBuffer c;
     ~Free() { vkFreeCommandBuffers(d, p, 1, &c); }
   } free_cmd{device, command_pool_.get(), cmd};
 
@@ -90,7 +93,8 @@ Image8 OffscreenTarget::render(const std::function<void(VkCommandBuffer)>& befor
   VkBufferImageCopy region{};
   region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
   region.imageExtent = {extent.width, extent.height, 1};
-  vkCmdCopyImageToBuffer(cmd, output_.get(), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, readback_.get(), 1, &region);
+  vkCmdCopyImageToBuffer(cmd, output_.get(), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, readback_.get(),
+                         1, &region);
   VkBufferMemoryBarrier to_host{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER};
   to_host.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
   to_host.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
@@ -98,8 +102,8 @@ Image8 OffscreenTarget::render(const std::function<void(VkCommandBuffer)>& befor
   to_host.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
   to_host.buffer = readback_.get();
   to_host.size = VK_WHOLE_SIZE;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0, nullptr, 1, &to_host,
-                       0, nullptr);
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 0,
+                       nullptr, 1, &to_host, 0, nullptr);
   FACEG2E_VK_CHECK(vkEndCommandBuffer(cmd));
 
   VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};

@@ -1,12 +1,12 @@
 #pragma once
 // Renders frames into an RGBA8 image and reads them back to the host: screenshots, thumbnails,
 // tests. Uses the same render-pass shape as the window, so every pipeline works on both.
+#include <vulkan/vulkan.h>
+
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
-
-#include <vulkan/vulkan.h>
 
 #include "core/util/image_io.h"
 #include "render/buffer.h"

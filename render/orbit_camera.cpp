@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-
 #include <glm/gtc/matrix_transform.hpp>
 
 namespace faceg2e::render {
@@ -39,17 +38,23 @@ void OrbitCamera::pan(float dx_pixels, float dy_pixels, float viewport_height_pi
 
 void OrbitCamera::zoom(float wheel_steps) {
   distance_ *= std::pow(params_.zoom_factor_per_step, wheel_steps);
-  distance_ = std::clamp(distance_, params_.min_distance_radii * radius_, params_.max_distance_radii * radius_);
+  distance_ = std::clamp(distance_, params_.min_distance_radii * radius_,
+                         params_.max_distance_radii * radius_);
 }
 
 glm::vec3 OrbitCamera::eye() const {
-  const glm::vec3 dir(std::cos(pitch_) * std::sin(yaw_), std::sin(pitch_), std::cos(pitch_) * std::cos(yaw_));
+  const glm::vec3 dir(std::cos(pitch_) * std::sin(yaw_), std::sin(pitch_),
+                      std::cos(pitch_) * std::cos(yaw_));
   return target_ + distance_ * dir;
 }
 
-glm::mat4 OrbitCamera::view() const { return glm::lookAtRH(eye(), target_, glm::vec3(0.0f, 1.0f, 0.0f)); }
+glm::mat4 OrbitCamera::view() const {
+  return glm::lookAtRH(eye(), target_, glm::vec3(0.0f, 1.0f, 0.0f));
+}
 
-float OrbitCamera::near_plane() const { return std::max(distance_ - 2.0f * radius_, 0.01f * radius_); }
+float OrbitCamera::near_plane() const {
+  return std::max(distance_ - 2.0f * radius_, 0.01f * radius_);
+}
 float OrbitCamera::far_plane() const { return distance_ + 2.0f * radius_; }
 
 glm::mat4 OrbitCamera::projection(float aspect) const {

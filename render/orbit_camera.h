@@ -7,13 +7,13 @@
 namespace faceg2e::render {
 
 struct OrbitCameraParams {
-  float fov_y_degrees = 30.0f;          // a portrait lens: little perspective distortion
-  float frame_margin = 1.15f;           // bounding sphere to view distance slack
+  float fov_y_degrees = 30.0f;  // a portrait lens: little perspective distortion
+  float frame_margin = 1.15f;   // bounding sphere to view distance slack
   float rotate_radians_per_pixel = 0.008f;
-  float zoom_factor_per_step = 0.9f;    // distance multiplier per wheel notch
-  float min_distance_radii = 0.3f;      // zoom limits, in bounding radii
+  float zoom_factor_per_step = 0.9f;  // distance multiplier per wheel notch
+  float min_distance_radii = 0.3f;    // zoom limits, in bounding radii
   float max_distance_radii = 20.0f;
-  float max_pitch_radians = 1.5f;       // just short of the poles, so "up" stays defined
+  float max_pitch_radians = 1.5f;  // just short of the poles, so "up" stays defined
 };
 
 class OrbitCamera {
@@ -45,7 +45,7 @@ class OrbitCamera {
  private:
   OrbitCameraParams params_;
   glm::vec3 target_{0.0f};
-  float radius_ = 15.0f;    // bounding radius of the framed object
+  float radius_ = 15.0f;  // bounding radius of the framed object
   float distance_ = 60.0f;
   float yaw_ = 0.0f;
   float pitch_ = 0.0f;

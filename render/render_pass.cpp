@@ -56,13 +56,15 @@ VkOwner<VkRenderPass> create_render_pass(VkDevice device, const TargetFormat& fo
   VkSubpassDependency dep{};
   dep.srcSubpass = VK_SUBPASS_EXTERNAL;
   dep.dstSubpass = 0;
-  dep.srcStageMask = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT | VK_PIPELINE_STAGE_LATE_FRAGMENT_TESTS_BIT |
-                     VK_PIPELINE_STAGE_TRANSFER_BIT;
-  dep.dstStageMask = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT | VK_PIPELINE_STAGE_EARLY_FRAGMENT_TESTS_BIT;
-  dep.srcAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT | VK_ACCESS_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT |
-                      VK_ACCESS_TRANSFER_READ_BIT;
+  dep.srcStageMask = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT |
+                     VK_PIPELINE_STAGE_LATE_FRAGMENT_TESTS_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+  dep.dstStageMask =
+      VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT | VK_PIPELINE_STAGE_EARLY_FRAGMENT_TESTS_BIT;
+  dep.srcAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT |
+                      VK_ACCESS_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT;
   dep.dstAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT | VK_ACCESS_COLOR_ATTACHMENT_READ_BIT |
-                      VK_ACCESS_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_DEPTH_STENCIL_ATTACHMENT_READ_BIT;
+                      VK_ACCESS_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT |
+                      VK_ACCESS_DEPTH_STENCIL_ATTACHMENT_READ_BIT;
   VkSubpassDependency out_dep{};
   out_dep.srcSubpass = 0;
   out_dep.dstSubpass = VK_SUBPASS_EXTERNAL;
@@ -84,7 +86,8 @@ VkOwner<VkRenderPass> create_render_pass(VkDevice device, const TargetFormat& fo
   return VkOwner<VkRenderPass>(device, pass, vkDestroyRenderPass);
 }
 
-FrameAttachments::FrameAttachments(const Context& context, const TargetFormat& format, VkExtent2D extent)
+FrameAttachments::FrameAttachments(const Context& context, const TargetFormat& format,
+                                   VkExtent2D extent)
     : format_(format), extent_(extent) {
   if (format.samples != VK_SAMPLE_COUNT_1_BIT) {
     ImageDesc color;
@@ -100,7 +103,8 @@ FrameAttachments::FrameAttachments(const Context& context, const TargetFormat& f
   depth.height = extent.height;
   depth.format = format.depth;
   depth.samples = format.samples;
-  depth.usage = VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT;
+  depth.usage =
+      VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT;
   depth.aspect = VK_IMAGE_ASPECT_DEPTH_BIT;
   depth_ = create_image(context, depth);
 }

@@ -2,11 +2,11 @@
 // The one render pass layout used everywhere: colour (multisampled when samples > 1, resolved
 // into the output image) and depth, cleared at the start. The viewport mesh, the ImGui overlay
 // and the offscreen target all draw into passes of this shape, so one pipeline fits all of them.
+#include <vulkan/vulkan.h>
+
 #include <array>
 #include <cstdint>
 #include <vector>
-
-#include <vulkan/vulkan.h>
 
 #include "render/image.h"
 #include "render/vk_handle.h"
@@ -33,7 +33,8 @@ class FrameAttachments {
   FrameAttachments() = default;
   FrameAttachments(const Context& context, const TargetFormat& format, VkExtent2D extent);
 
-  VkOwner<VkFramebuffer> create_framebuffer(VkDevice device, VkRenderPass pass, VkImageView output) const;
+  VkOwner<VkFramebuffer> create_framebuffer(VkDevice device, VkRenderPass pass,
+                                            VkImageView output) const;
   // Clear values in attachment order.
   std::vector<VkClearValue> clear_values(const std::array<float, 4>& color) const;
   VkExtent2D extent() const { return extent_; }

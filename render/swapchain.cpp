@@ -12,14 +12,16 @@ Swapchain::Swapchain(const Context& context, VkExtent2D wanted, VkSwapchainKHR o
   VkPhysicalDevice pd = context.physical_device();
   VkSurfaceKHR surface = context.surface();
   VkDevice device = context.device();
-  FACEG2E_CHECK(surface != VK_NULL_HANDLE, "swapchain needs a context created with a window surface");
+  FACEG2E_CHECK(surface != VK_NULL_HANDLE,
+                "swapchain needs a context created with a window surface");
 
   VkSurfaceCapabilitiesKHR caps;
   FACEG2E_VK_CHECK(vkGetPhysicalDeviceSurfaceCapabilitiesKHR(pd, surface, &caps));
   std::uint32_t format_count = 0;
   FACEG2E_VK_CHECK(vkGetPhysicalDeviceSurfaceFormatsKHR(pd, surface, &format_count, nullptr));
   std::vector<VkSurfaceFormatKHR> formats(format_count);
-  FACEG2E_VK_CHECK(vkGetPhysicalDeviceSurfaceFormatsKHR(pd, surface, &format_count, formats.data()));
+  FACEG2E_VK_CHECK(
+      vkGetPhysicalDeviceSurfaceFormatsKHR(pd, surface, &format_count, formats.data()));
   if (formats.empty()) throw Error("the window surface reports no formats");
 
   // UNORM, not sRGB: ImGui's colours and our shading are authored for a linear-to-display
@@ -37,7 +39,8 @@ Swapchain::Swapchain(const Context& context, VkExtent2D wanted, VkSwapchainKHR o
     extent_ = caps.currentExtent;
   } else {
     extent_.width = std::clamp(wanted.width, caps.minImageExtent.width, caps.maxImageExtent.width);
-    extent_.height = std::clamp(wanted.height, caps.minImageExtent.height, caps.maxImageExtent.height);
+    extent_.height =
+        std::clamp(wanted.height, caps.minImageExtent.height, caps.maxImageExtent.height);
   }
   min_image_count_ = std::max(2u, caps.minImageCount);
   std::uint32_t image_count = std::max(min_image_count_, caps.minImageCount + 1);
@@ -61,8 +64,8 @@ Swapchain::Swapchain(const Context& context, VkExtent2D wanted, VkSwapchainKHR o
                           : caps.currentTransform;
   info.compositeAlpha = (caps.supportedCompositeAlpha & VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR)
                             ? VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR
-                            : static_cast<VkCompositeAlphaFlagBitsKHR>(caps.supportedCompositeAlpha &
-                                                                       -caps.supportedCompositeAlpha);
+                            : static_cast<VkCompositeAlphaFlagBitsKHR>(
+                                  caps.supportedCompositeAlpha & -caps.supportedCompositeAlpha);
   info.presentMode = VK_PRESENT_MODE_FIFO_KHR;  // always supported; paces the GUI to the display
   info.clipped = VK_TRUE;
   info.oldSwapchain = old;
@@ -75,7 +78,8 @@ Swapchain::Swapchain(const Context& context, VkExtent2D wanted, VkSwapchainKHR o
   images_.resize(count);
   FACEG2E_VK_CHECK(vkGetSwapchainImagesKHR(device, swapchain, &count, images_.data()));
   for (VkImage image : images_)
-    views_.emplace_back(device, create_image_view_raw(device, image, format_, VK_IMAGE_ASPECT_COLOR_BIT),
+    views_.emplace_back(device,
+                        create_image_view_raw(device, image, format_, VK_IMAGE_ASPECT_COLOR_BIT),
                         vkDestroyImageView);
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 // The window's VkSwapchainKHR and its image views. Re-created (never resized in place) when the
 // window size changes or the presentation engine reports it out of date.
+#include <vulkan/vulkan.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <vulkan/vulkan.h>
 
 #include "render/vk_handle.h"
 

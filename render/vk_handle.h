@@ -2,9 +2,9 @@
 // A move-only owner of one device-level Vulkan handle: destroyed exactly once, with the device
 // that created it. Every Vulkan object of the renderer lives in one of these (or in a class that
 // owns them), so an exception halfway through building a pipeline leaks nothing.
-#include <utility>
-
 #include <vulkan/vulkan.h>
+
+#include <utility>
 
 namespace faceg2e::render {
 

@@ -41,7 +41,8 @@ struct MeshPushConstants {
 };
 
 #ifdef __cplusplus
-static_assert(sizeof(MeshPushConstants) == 128, "push constants must stay within the 128-byte minimum");
+static_assert(sizeof(MeshPushConstants) == 128,
+              "push constants must stay within the 128-byte minimum");
 }  // namespace faceg2e::render::gpu
 #endif
 

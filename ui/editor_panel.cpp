@@ -1,12 +1,12 @@
 #include "ui/editor_panel.h"
 
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <exception>
-
-#include <imgui.h>
-#include <imgui_stdlib.h>
 
 namespace faceg2e::ui {
 
@@ -28,17 +28,20 @@ EditorPanelResult EditorPanel::draw(const ModelInfo& info, FaceCoefficientsState
   EditorPanelResult result;
   ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_Always);
   ImGui::SetNextWindowSize(ImVec2(params_.panel_width, window_height), ImGuiCond_Always);
-  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse;
+  const ImGuiWindowFlags flags =
+      ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse;
   if (!ImGui::Begin("FaceG2E", nullptr, flags)) {
     ImGui::End();
     return result;
   }
 
-  ImGui::Text("%.1f fps (%.2f ms)", ImGui::GetIO().Framerate, 1000.0f / std::max(ImGui::GetIO().Framerate, 1e-3f));
+  ImGui::Text("%.1f fps (%.2f ms)", ImGui::GetIO().Framerate,
+              1000.0f / std::max(ImGui::GetIO().Framerate, 1e-3f));
 
   if (ImGui::CollapsingHeader("Model", ImGuiTreeNodeFlags_DefaultOpen)) {
     ImGui::TextWrapped("Source: %s", info.source.c_str());
-    ImGui::Text("Vertices: %d  Triangles: %d  UVs: %d", info.num_vertices, info.num_triangles, info.num_uvs);
+    ImGui::Text("Vertices: %d  Triangles: %d  UVs: %d", info.num_vertices, info.num_triangles,
+                info.num_uvs);
     ImGui::Text("Identity modes: %d  Expressions: %d", static_cast<int>(info.identity_names.size()),
                 static_cast<int>(info.expression_names.size()));
     if (!info.license_note.empty()) ImGui::TextWrapped("Licence: %s", info.license_note.c_str());
@@ -53,7 +56,8 @@ EditorPanelResult EditorPanel::draw(const ModelInfo& info, FaceCoefficientsState
     result.coefficients_changed |= draw_identity(info, coefficients);
   if (ImGui::CollapsingHeader("Expressions", ImGuiTreeNodeFlags_DefaultOpen))
     result.coefficients_changed |= draw_expressions(info, coefficients);
-  if (ImGui::CollapsingHeader("Export", ImGuiTreeNodeFlags_DefaultOpen)) draw_export(export_state, export_fn);
+  if (ImGui::CollapsingHeader("Export", ImGuiTreeNodeFlags_DefaultOpen))
+    draw_export(export_state, export_fn);
 
   ImGui::End();
   return result;
@@ -62,11 +66,13 @@ EditorPanelResult EditorPanel::draw(const ModelInfo& info, FaceCoefficientsState
 bool EditorPanel::draw_view(render::ViewSettings& view) {
   bool changed = false;
   int shading = static_cast<int>(view.shading);
-  changed |= ImGui::RadioButton("Textured", &shading, static_cast<int>(render::ShadingMode::textured));
+  changed |=
+      ImGui::RadioButton("Textured", &shading, static_cast<int>(render::ShadingMode::textured));
   ImGui::SameLine();
   changed |= ImGui::RadioButton("Grey", &shading, static_cast<int>(render::ShadingMode::grey));
   ImGui::SameLine();
-  changed |= ImGui::RadioButton("Normals", &shading, static_cast<int>(render::ShadingMode::normals));
+  changed |=
+      ImGui::RadioButton("Normals", &shading, static_cast<int>(render::ShadingMode::normals));
   view.shading = static_cast<render::ShadingMode>(shading);
 
   const char* overlays[] = {"None", "Region labels", "Weight map (heat)"};
@@ -87,12 +93,15 @@ bool EditorPanel::draw_identity(const ModelInfo& info, FaceCoefficientsState& c)
     std::fill(c.identity.begin(), c.identity.end(), 0.0f);
     changed = true;
   }
-  const int count = show_all_identity_ ? static_cast<int>(c.identity.size())
-                                       : std::min(params_.identity_sliders, static_cast<int>(c.identity.size()));
+  const int count = show_all_identity_
+                        ? static_cast<int>(c.identity.size())
+                        : std::min(params_.identity_sliders, static_cast<int>(c.identity.size()));
   for (int i = 0; i < count; ++i) {
-    const std::string label = i < static_cast<int>(info.identity_names.size()) ? info.identity_names[i]
-                                                                             : "identity " + std::to_string(i);
-    changed |= ImGui::SliderFloat(label.c_str(), &c.identity[i], -params_.identity_range, params_.identity_range, "%.2f");
+    const std::string label = i < static_cast<int>(info.identity_names.size())
+                                  ? info.identity_names[i]
+                                  : "identity " + std::to_string(i);
+    changed |= ImGui::SliderFloat(label.c_str(), &c.identity[i], -params_.identity_range,
+                                  params_.identity_range, "%.2f");
   }
   return changed;
 }
@@ -105,9 +114,11 @@ bool EditorPanel::draw_expressions(const ModelInfo& info, FaceCoefficientsState&
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-1);
-  ImGui::InputTextWithHint("##filter", "filter by name", expression_filter_, sizeof(expression_filter_));
+  ImGui::InputTextWithHint("##filter", "filter by name", expression_filter_,
+                           sizeof(expression_filter_));
   for (std::size_t j = 0; j < c.expression.size(); ++j) {
-    const std::string name = j < info.expression_names.size() ? info.expression_names[j] : "expression " + std::to_string(j);
+    const std::string name = j < info.expression_names.size() ? info.expression_names[j]
+                                                              : "expression " + std::to_string(j);
     if (!contains_case_insensitive(name, expression_filter_)) continue;
     changed |= ImGui::SliderFloat(name.c_str(), &c.expression[j], 0.0f, 1.0f, "%.2f");
   }

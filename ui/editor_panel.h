@@ -17,8 +17,8 @@ class EditorPanel {
   explicit EditorPanel(const EditorParams& params = {}) : params_(params) {}
 
   EditorPanelResult draw(const ModelInfo& info, FaceCoefficientsState& coefficients,
-                         render::ViewSettings& view, ExportState& export_state, const ExportFn& export_fn,
-                         float window_height);
+                         render::ViewSettings& view, ExportState& export_state,
+                         const ExportFn& export_fn, float window_height);
 
   // The screen-space width the panel occupies (the viewport starts right of it).
   float width() const { return params_.panel_width; }

@@ -36,9 +36,9 @@ struct ExportState {
 using ExportFn = std::function<std::string(const std::string& path)>;
 
 struct EditorParams {
-  int identity_sliders = 10;            // shown before "show all"
-  float identity_range = 3.0f;          // coefficients are in standard deviations
-  float panel_width = 360.0f;           // pixels; the viewport takes the rest of the window
+  int identity_sliders = 10;    // shown before "show all"
+  float identity_range = 3.0f;  // coefficients are in standard deviations
+  float panel_width = 360.0f;   // pixels; the viewport takes the rest of the window
 };
 
 }  // namespace faceg2e::ui

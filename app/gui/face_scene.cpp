@@ -72,7 +72,8 @@ face::FaceCoefficients FaceScene::current() const {
 void FaceScene::upload_all(render::MeshRenderer& renderer) {
   const std::vector<float> positions = face::assemble_vertices(model_, current());
   const std::vector<float> normals = face::vertex_normals(positions, model_.faces);
-  renderer.set_mesh(positions, normals, atlas_ ? atlas_->uvs : model_.uvs, display_faces_, display_faces_uv_);
+  renderer.set_mesh(positions, normals, atlas_ ? atlas_->uvs : model_.uvs, display_faces_,
+                    display_faces_uv_);
   if (atlas_) {
     const Image8 albedo = face::default_albedo(model_, *atlas_, params_.albedo_size,
                                                regions_ ? &*regions_ : nullptr, {}, 4);
@@ -87,7 +88,8 @@ void FaceScene::upload_all(render::MeshRenderer& renderer) {
     std::vector<std::uint8_t> rgba(static_cast<std::size_t>(model_.num_vertices) * 4);
     for (int v = 0; v < model_.num_vertices; ++v) {
       for (int k = 0; k < 3; ++k)
-        rgba[4 * v + k] = static_cast<std::uint8_t>(std::clamp(colors[3 * v + k], 0.0f, 1.0f) * 255.0f + 0.5f);
+        rgba[4 * v + k] =
+            static_cast<std::uint8_t>(std::clamp(colors[3 * v + k], 0.0f, 1.0f) * 255.0f + 0.5f);
       // Label 0 is "background": no overlay there.
       rgba[4 * v + 3] = regions_->vertex_labels[v] == 0 ? 0 : 255;
     }
@@ -102,7 +104,9 @@ void FaceScene::upload_shape(render::MeshRenderer& renderer) {
 
 std::string FaceScene::export_obj(const std::filesystem::path& path) const {
   if (path.empty()) throw Error("export: enter a .obj file or a folder");
-  if (!atlas_) throw Error("export: this model has no texture atlas, so it cannot be exported as a textured OBJ");
+  if (!atlas_)
+    throw Error(
+        "export: this model has no texture atlas, so it cannot be exported as a textured OBJ");
   std::filesystem::path out_dir = path;
   session::ExportOptions options;
   if (path.extension() == ".obj" || path.extension() == ".OBJ") {
@@ -111,7 +115,8 @@ std::string FaceScene::export_obj(const std::filesystem::path& path) const {
   }
   session::FaceState state;
   state.coeffs = current();
-  const auto result = session::export_obj(model_, *atlas_, state, out_dir, options, regions_ ? &*regions_ : nullptr);
+  const auto result = session::export_obj(model_, *atlas_, state, out_dir, options,
+                                          regions_ ? &*regions_ : nullptr);
   return "wrote " + result.obj.string() + " (+ .mtl, albedo PNG, .json)";
 }
 

@@ -29,9 +29,12 @@ namespace {
 class GlfwSession {
  public:
   GlfwSession() {
-    glfwSetErrorCallback([](int code, const char* text) { std::fprintf(stderr, "[glfw %d] %s\n", code, text); });
+    glfwSetErrorCallback(
+        [](int code, const char* text) { std::fprintf(stderr, "[glfw %d] %s\n", code, text); });
     if (!glfwInit())
-      throw Error("cannot open a window: GLFW failed to initialise (no display? set DISPLAY or run under xvfb-run -a)");
+      throw Error(
+          "cannot open a window: GLFW failed to initialise (no display? set DISPLAY or run under "
+          "xvfb-run -a)");
     if (!glfwVulkanSupported()) {
       glfwTerminate();
       throw Error("cannot open a window: GLFW found no Vulkan loader");
@@ -64,7 +67,8 @@ void handle_camera_input(render::OrbitCamera& camera, const VkRect2D& viewport, 
                       my < viewport.offset.y + static_cast<float>(viewport.extent.height);
   if (io.MouseDown[0]) camera.rotate(io.MouseDelta.x, io.MouseDelta.y);
   if (io.MouseDown[1] || io.MouseDown[2])
-    camera.pan(io.MouseDelta.x * fb_scale, io.MouseDelta.y * fb_scale, static_cast<float>(viewport.extent.height));
+    camera.pan(io.MouseDelta.x * fb_scale, io.MouseDelta.y * fb_scale,
+               static_cast<float>(viewport.extent.height));
   if (inside && io.MouseWheel != 0.0f) camera.zoom(io.MouseWheel);
 }
 
@@ -72,7 +76,8 @@ void handle_camera_input(render::OrbitCamera& camera, const VkRect2D& viewport, 
 // after it, so the caller waits a little before going idle).
 bool had_input() {
   const ImGuiIO& io = ImGui::GetIO();
-  if (io.MouseDelta.x != 0.0f || io.MouseDelta.y != 0.0f || io.MouseWheel != 0.0f || io.MouseWheelH != 0.0f)
+  if (io.MouseDelta.x != 0.0f || io.MouseDelta.y != 0.0f || io.MouseWheel != 0.0f ||
+      io.MouseWheelH != 0.0f)
     return true;
   for (bool down : io.MouseDown)
     if (down) return true;
@@ -90,18 +95,21 @@ constexpr double k_idle_redraw_seconds = 0.5;
 
 int run_gui(face::FaceModel model, const GuiOptions& options) {
   if (options.width <= 0 || options.height <= 0 || options.width > 16384 || options.height > 16384)
-    throw Error("window size " + std::to_string(options.width) + "x" + std::to_string(options.height) +
-                " is out of range (1..16384)");
+    throw Error("window size " + std::to_string(options.width) + "x" +
+                std::to_string(options.height) + " is out of range (1..16384)");
   GlfwSession glfw;
   glfwWindowHint(GLFW_CLIENT_API, GLFW_NO_API);
   std::unique_ptr<GLFWwindow, WindowDeleter> window(
       glfwCreateWindow(options.width, options.height, "FaceG2E", nullptr, nullptr));
-  if (!window) throw Error("cannot open a window of " + std::to_string(options.width) + "x" + std::to_string(options.height));
+  if (!window)
+    throw Error("cannot open a window of " + std::to_string(options.width) + "x" +
+                std::to_string(options.height));
 
   render::ContextOptions context_options;
   std::uint32_t ext_count = 0;
   const char** exts = glfwGetRequiredInstanceExtensions(&ext_count);
-  for (std::uint32_t i = 0; i < ext_count; ++i) context_options.instance_extensions.emplace_back(exts[i]);
+  for (std::uint32_t i = 0; i < ext_count; ++i)
+    context_options.instance_extensions.emplace_back(exts[i]);
   GLFWwindow* raw_window = window.get();
   context_options.create_surface = [raw_window](VkInstance instance) {
     VkSurfaceKHR surface = VK_NULL_HANDLE;
@@ -109,17 +117,21 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     return surface;
   };
   render::Context context(context_options);
-  const int msaa = options.msaa_samples > 0 ? options.msaa_samples : (context.is_cpu_device() ? 1 : 4);
-  render::FramePresenter presenter(context, [raw_window] { return framebuffer_size(raw_window); },
-                                   static_cast<VkSampleCountFlagBits>(msaa));
-  std::fprintf(stderr, "faceg2e: Vulkan device %s, %dx MSAA, validation %s\n", context.device_name().c_str(),
-               static_cast<int>(presenter.samples()), context.validation_enabled() ? "on" : "off");
+  const int msaa =
+      options.msaa_samples > 0 ? options.msaa_samples : (context.is_cpu_device() ? 1 : 4);
+  render::FramePresenter presenter(
+      context, [raw_window] { return framebuffer_size(raw_window); },
+      static_cast<VkSampleCountFlagBits>(msaa));
+  std::fprintf(stderr, "faceg2e: Vulkan device %s, %dx MSAA, validation %s\n",
+               context.device_name().c_str(), static_cast<int>(presenter.samples()),
+               context.validation_enabled() ? "on" : "off");
 
   {
     render::MeshRenderer renderer(context, presenter.render_pass(), presenter.samples());
     ImGuiVulkanBackend imgui(raw_window, context, presenter);
     FaceScene scene(std::move(model));
-    for (const auto& warning : scene.warnings()) std::fprintf(stderr, "faceg2e: warning: %s\n", warning.c_str());
+    for (const auto& warning : scene.warnings())
+      std::fprintf(stderr, "faceg2e: warning: %s\n", warning.c_str());
     scene.upload_all(renderer);
     render::OrbitCamera camera;
     camera.frame(renderer.bounds_min(), renderer.bounds_max());
@@ -127,7 +139,9 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     ui::EditorPanel panel;
     render::ViewSettings view = options.view;
     ui::ExportState export_state;
-    const ui::ExportFn export_fn = [&scene](const std::string& path) { return scene.export_obj(path); };
+    const ui::ExportFn export_fn = [&scene](const std::string& path) {
+      return scene.export_obj(path);
+    };
 
     if (!options.export_path.empty()) {
       // The same path as the button: failures are reported, never fatal.
@@ -138,8 +152,8 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
         export_state.status = e.what();
         export_state.status_is_error = true;
       }
-      std::fprintf(stderr, "faceg2e: export %s: %s\n", export_state.status_is_error ? "failed" : "done",
-                   export_state.status.c_str());
+      std::fprintf(stderr, "faceg2e: export %s: %s\n",
+                   export_state.status_is_error ? "failed" : "done", export_state.status.c_str());
     }
 
     int frames_drawn = 0;
@@ -168,16 +182,22 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
       }
 
       imgui.new_frame();
-      const auto result = panel.draw(scene.info(), scene.coefficients(), view, export_state, export_fn,
-                                     ImGui::GetIO().DisplaySize.y);  // window units
+      const auto result =
+          panel.draw(scene.info(), scene.coefficients(), view, export_state, export_fn,
+                     ImGui::GetIO().DisplaySize.y);  // window units
       coefficients_dirty = result.coefficients_changed;
       if (result.reset_camera) camera.frame(renderer.bounds_min(), renderer.bounds_max());
       // The panel is laid out in window units; the viewport is in framebuffer pixels (HiDPI).
-      const float fb_scale = ImGui::GetIO().DisplayFramebufferScale.x > 0 ? ImGui::GetIO().DisplayFramebufferScale.x : 1.0f;
-      const std::uint32_t panel_px = std::min(size.width - 1, static_cast<std::uint32_t>(panel.width() * fb_scale));
-      const VkRect2D viewport{{static_cast<std::int32_t>(panel_px), 0}, {size.width - panel_px, size.height}};
+      const float fb_scale = ImGui::GetIO().DisplayFramebufferScale.x > 0
+                                 ? ImGui::GetIO().DisplayFramebufferScale.x
+                                 : 1.0f;
+      const std::uint32_t panel_px =
+          std::min(size.width - 1, static_cast<std::uint32_t>(panel.width() * fb_scale));
+      const VkRect2D viewport{{static_cast<std::int32_t>(panel_px), 0},
+                              {size.width - panel_px, size.height}};
       handle_camera_input(camera, viewport, fb_scale);
-      const bool active = had_input() || result.coefficients_changed || result.view_changed || result.reset_camera;
+      const bool active =
+          had_input() || result.coefficients_changed || result.view_changed || result.reset_camera;
       idle_frames = active ? 0 : idle_frames + 1;
       ImGui::Render();
 
@@ -188,7 +208,8 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
       }
       if (cmd == VK_NULL_HANDLE) continue;  // swapchain re-created or minimised: next iteration
       renderer.record_uploads(cmd);
-      presenter.begin_render_pass({view.background[0], view.background[1], view.background[2], 1.0f});
+      presenter.begin_render_pass(
+          {view.background[0], view.background[1], view.background[2], 1.0f});
       renderer.draw(cmd, render::make_draw_view(camera, viewport, view), view);
       imgui.render(cmd);
       presenter.end_render_pass();
@@ -200,10 +221,12 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
       auto shot = presenter.end_frame(capture);
       if (capture) {
         if (!shot || shot->empty())
-          throw Error("the window surface does not allow reading its images back; cannot take a screenshot");
+          throw Error(
+              "the window surface does not allow reading its images back; cannot take a "
+              "screenshot");
         write_png(*options.screenshot, *shot);
-        std::fprintf(stderr, "faceg2e: wrote %s (%dx%d)\n", options.screenshot->string().c_str(), shot->width,
-                     shot->height);
+        std::fprintf(stderr, "faceg2e: wrote %s (%dx%d)\n", options.screenshot->string().c_str(),
+                     shot->width, shot->height);
         break;
       }
       if (options.max_frames > 0 && frames_drawn >= options.max_frames) break;
@@ -218,7 +241,8 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     }
   }
   if (context.validation_enabled())
-    std::fprintf(stderr, "faceg2e: %d Vulkan validation errors\n", context.validation_error_count());
+    std::fprintf(stderr, "faceg2e: %d Vulkan validation errors\n",
+                 context.validation_error_count());
   return 0;
 }
 

@@ -24,7 +24,7 @@ struct GuiOptions {
   render::ViewSettings view;  // initial display mode and overlay
   // Non-empty: export the face there (as the Export... button does) before the first frame.
   std::string export_path;
-  int max_frames = 0;         // > 0: exit after this many frames (fps measurement, smoke tests)
+  int max_frames = 0;  // > 0: exit after this many frames (fps measurement, smoke tests)
 };
 
 // Runs until the window closes (or the screenshot is written). Returns the process exit code;

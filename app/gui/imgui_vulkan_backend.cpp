@@ -1,10 +1,10 @@
 #include "app/gui/imgui_vulkan_backend.h"
 
-#include <algorithm>
-
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_vulkan.h>
+#include <imgui.h>
+
+#include <algorithm>
 
 #include "render/context.h"
 #include "render/frame_presenter.h"
@@ -14,7 +14,8 @@ namespace faceg2e::gui {
 
 namespace {
 void check_imgui_vk(VkResult result) {
-  if (result != VK_SUCCESS) faceg2e::render::throw_vk_error(result, "ImGui Vulkan backend call", __FILE__, __LINE__);
+  if (result != VK_SUCCESS)
+    faceg2e::render::throw_vk_error(result, "ImGui Vulkan backend call", __FILE__, __LINE__);
 }
 }  // namespace
 

@@ -16,7 +16,8 @@ namespace faceg2e::gui {
 
 class ImGuiVulkanBackend {
  public:
-  ImGuiVulkanBackend(GLFWwindow* window, render::Context& context, const render::FramePresenter& presenter);
+  ImGuiVulkanBackend(GLFWwindow* window, render::Context& context,
+                     const render::FramePresenter& presenter);
   ~ImGuiVulkanBackend();
   ImGuiVulkanBackend(const ImGuiVulkanBackend&) = delete;
   ImGuiVulkanBackend& operator=(const ImGuiVulkanBackend&) = delete;

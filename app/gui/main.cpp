@@ -1,4 +1,5 @@
 // faceg2e: the desktop editor.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -6,28 +7,33 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "app/gui/gui_app.h"
 #include "core/face/face_model.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"faceg2e " + faceg2e::app_version() + ": text-guided 3D face generation and editing"};
+  CLI::App app{"faceg2e " + faceg2e::app_version() +
+               ": text-guided 3D face generation and editing"};
   std::string face_model;
   std::string screenshot;
   faceg2e::gui::GuiOptions options;
-  app.add_option("--face-model", face_model, "The F3DM face model (default: the documented search order)");
-  app.add_option("--screenshot", screenshot, "Render a few frames, write the full window to this PNG and exit");
+  app.add_option("--face-model", face_model,
+                 "The F3DM face model (default: the documented search order)");
+  app.add_option("--screenshot", screenshot,
+                 "Render a few frames, write the full window to this PNG and exit");
   app.add_option("--width", options.width, "Window width in pixels")->check(CLI::Range(64, 16384));
-  app.add_option("--height", options.height, "Window height in pixels")->check(CLI::Range(64, 16384));
-  app.add_option("--screenshot-frames", options.screenshot_frames, "Frames to draw before the screenshot")
+  app.add_option("--height", options.height, "Window height in pixels")
+      ->check(CLI::Range(64, 16384));
+  app.add_option("--screenshot-frames", options.screenshot_frames,
+                 "Frames to draw before the screenshot")
       ->check(CLI::Range(1, 1000));
-  app.add_option("--frames", options.max_frames, "Exit after this many frames (prints the frame rate)")
+  app.add_option("--frames", options.max_frames,
+                 "Exit after this many frames (prints the frame rate)")
       ->check(CLI::Range(1, 1000000));
   app.add_option("--msaa", options.msaa_samples,
-                 "Multisampling: 1, 2, 4 or 8 (clamped to the device); default 4 on GPUs, 1 on CPU (lavapipe)")
+                 "Multisampling: 1, 2, 4 or 8 (clamped to the device); default 4 on GPUs, 1 on CPU "
+                 "(lavapipe)")
       ->check(CLI::IsMember({1, 2, 4, 8}));
   const std::map<std::string, faceg2e::render::ShadingMode> shading_names = {
       {"textured", faceg2e::render::ShadingMode::textured},

@@ -1,6 +1,5 @@
 // Starts the real faceg2e executable under Xvfb (xvfb-run -a) and checks what it produces.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,7 +27,8 @@ RunResult run(const std::string& command) {
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (!pipe) return r;
   std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) r.output.append(buf.data(), n);
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe))
+    r.output.append(buf.data(), n);
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
@@ -43,7 +43,8 @@ std::string xvfb(const std::string& screen = "") {
 }
 
 // Runs under Xvfb, retrying when the X server itself failed to start (a display-number race).
-RunResult run_gui(const std::string& args, const std::string& env = "", const std::string& screen = "1280x1024x24") {
+RunResult run_gui(const std::string& args, const std::string& env = "",
+                  const std::string& screen = "1280x1024x24") {
   RunResult r;
   for (int attempt = 0; attempt < 3; ++attempt) {
     r = run(env + " " + xvfb(screen) + args);
@@ -79,9 +80,10 @@ TEST_F(GuiSmoke, ScreenshotShowsPanelAndFace) {
   if (!fs::exists(k_model)) GTEST_SKIP() << "no face model at " << k_model;
   const fs::path shot = dir_ / "shot.png";
   const int width = 900, height = 600;
-  const RunResult r = run_gui("'" + k_binary.string() + "' --face-model '" +
-                          k_model.string() + "' --screenshot '" + shot.string() + "' --width " + std::to_string(width) +
-                          " --height " + std::to_string(height) + " --msaa 4");  // the MSAA resolve + ImGui path
+  const RunResult r =
+      run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() + "' --screenshot '" +
+              shot.string() + "' --width " + std::to_string(width) + " --height " +
+              std::to_string(height) + " --msaa 4");  // the MSAA resolve + ImGui path
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(fs::exists(shot)) << r.output;
 
@@ -141,9 +143,11 @@ TEST_F(GuiSmoke, ResizeRecreatesTheSwapchain) {
   // come from the re-created swapchain.
   // With validation layers on where installed: the swapchain re-creation and the capture must be
   // clean.
-  const RunResult r = run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() + "' --screenshot '" +
-                                  shot.string() + "' --width 640 --height 480 --resize-to 720 520 --screenshot-frames 6 --msaa 1",
-                              "FACEG2E_VK_VALIDATION=1");
+  const RunResult r =
+      run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() + "' --screenshot '" +
+                  shot.string() +
+                  "' --width 640 --height 480 --resize-to 720 520 --screenshot-frames 6 --msaa 1",
+              "FACEG2E_VK_VALIDATION=1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   if (r.output.find("validation on") != std::string::npos) {
     EXPECT_NE(r.output.find("faceg2e: 0 Vulkan validation errors"), std::string::npos) << r.output;
@@ -157,8 +161,9 @@ TEST_F(GuiSmoke, ExportWritesObjAndABadPathIsReportedNotFatal) {
   if (!fs::exists(k_model)) GTEST_SKIP() << "no face model at " << k_model;
   // --export goes through the same function as the Export... button.
   const fs::path obj = dir_ / "out" / "head.obj";
-  const RunResult ok = run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() +
-                           "' --frames 2 --width 320 --height 240 --msaa 1 --export '" + obj.string() + "'");
+  const RunResult ok =
+      run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() +
+              "' --frames 2 --width 320 --height 240 --msaa 1 --export '" + obj.string() + "'");
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
   ASSERT_TRUE(fs::exists(obj)) << ok.output;
   EXPECT_TRUE(fs::exists(dir_ / "out" / "head_albedo.png"));
@@ -172,15 +177,16 @@ TEST_F(GuiSmoke, ExportWritesObjAndABadPathIsReportedNotFatal) {
   const fs::path blocker = dir_ / "file";
   std::ofstream(blocker) << "x";
   const RunResult bad = run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() +
-                            "' --frames 2 --width 320 --height 240 --msaa 1 --export '" +
-                            (blocker / "sub" / "x.obj").string() + "'");
+                                "' --frames 2 --width 320 --height 240 --msaa 1 --export '" +
+                                (blocker / "sub" / "x.obj").string() + "'");
   EXPECT_EQ(bad.exit_code, 0) << bad.output;
   EXPECT_NE(bad.output.find("export failed"), std::string::npos) << bad.output;
   EXPECT_FALSE(fs::exists(blocker / "sub" / "x.obj"));
 }
 
 TEST_F(GuiSmoke, MissingModelFailsWithClearError) {
-  const RunResult r = run("'" + k_binary.string() + "' --face-model '" + (dir_ / "nope.f3dm").string() + "'");
+  const RunResult r =
+      run("'" + k_binary.string() + "' --face-model '" + (dir_ / "nope.f3dm").string() + "'");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("nope.f3dm"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("fetch-face-model.sh"), std::string::npos) << r.output;

@@ -44,7 +44,8 @@ TEST(MeshRemap, GatherScattersPerVertexData) {
   std::vector<float> out(remap.render_to_vertex.size() * 3);
   faceg2e::render::gather_per_vertex(remap, positions.data(), 3, out.data());
   for (std::size_t c = 0; c < faces.size(); ++c)
-    for (int k = 0; k < 3; ++k) EXPECT_EQ(out[3 * remap.indices[c] + k], positions[3 * faces[c] + k]);
+    for (int k = 0; k < 3; ++k)
+      EXPECT_EQ(out[3 * remap.indices[c] + k], positions[3 * faces[c] + k]);
 }
 
 TEST(MeshRemap, RejectsBadInput) {

@@ -35,7 +35,8 @@ TestMesh ellipsoid_head() {
   for (int r = 0; r <= rings; ++r)
     for (int s = 0; s <= segments; ++s) {
       const float theta = float(M_PI) * r / rings, phi = 2.0f * float(M_PI) * s / segments;
-      const glm::vec3 dir(std::sin(theta) * std::sin(phi), std::cos(theta), std::sin(theta) * std::cos(phi));
+      const glm::vec3 dir(std::sin(theta) * std::sin(phi), std::cos(theta),
+                          std::sin(theta) * std::cos(phi));
       if (s < segments) {
         m.positions.insert(m.positions.end(), {radii.x * dir.x, radii.y * dir.y, radii.z * dir.z});
         const glm::vec3 n = glm::normalize(dir / (radii * radii));
@@ -48,8 +49,10 @@ TestMesh ellipsoid_head() {
   for (int r = 0; r < rings; ++r)
     for (int s = 0; s < segments; ++s) {
       // Counter-clockwise seen from outside.
-      m.faces.insert(m.faces.end(), {vid(r, s), vid(r + 1, s), vid(r + 1, s + 1), vid(r, s), vid(r + 1, s + 1), vid(r, s + 1)});
-      m.faces_uv.insert(m.faces_uv.end(), {tid(r, s), tid(r + 1, s), tid(r + 1, s + 1), tid(r, s), tid(r + 1, s + 1), tid(r, s + 1)});
+      m.faces.insert(m.faces.end(), {vid(r, s), vid(r + 1, s), vid(r + 1, s + 1), vid(r, s),
+                                     vid(r + 1, s + 1), vid(r, s + 1)});
+      m.faces_uv.insert(m.faces_uv.end(), {tid(r, s), tid(r + 1, s), tid(r + 1, s + 1), tid(r, s),
+                                           tid(r + 1, s + 1), tid(r, s + 1)});
     }
   return m;
 }
@@ -74,9 +77,9 @@ TestMesh load_test_mesh() {
 }
 
 struct Stats {
-  double coverage = 0;              // share of pixels that are not background
-  double cx = 0, cy = 0;            // centroid of those, in [0,1]
-  double mean[3] = {0, 0, 0};       // mean colour of those
+  double coverage = 0;         // share of pixels that are not background
+  double cx = 0, cy = 0;       // centroid of those, in [0,1]
+  double mean[3] = {0, 0, 0};  // mean colour of those
 };
 
 Stats analyse(const faceg2e::Image8& img, const float background[4]) {
@@ -105,7 +108,8 @@ Stats analyse(const faceg2e::Image8& img, const float background[4]) {
 double mean_abs_difference(const faceg2e::Image8& a, const faceg2e::Image8& b) {
   EXPECT_EQ(a.pixels.size(), b.pixels.size());
   double sum = 0;
-  for (std::size_t i = 0; i < a.pixels.size(); ++i) sum += std::abs(int(a.pixels[i]) - int(b.pixels[i]));
+  for (std::size_t i = 0; i < a.pixels.size(); ++i)
+    sum += std::abs(int(a.pixels[i]) - int(b.pixels[i]));
   return sum / double(a.pixels.size());
 }
 
@@ -121,7 +125,8 @@ class OffscreenRender : public ::testing::Test {
       return;
     }
     target_ = std::make_unique<fr::OffscreenTarget>(*context_, 256, 256);
-    renderer_ = std::make_unique<fr::MeshRenderer>(*context_, target_->render_pass(), target_->samples());
+    renderer_ =
+        std::make_unique<fr::MeshRenderer>(*context_, target_->render_pass(), target_->samples());
     mesh_ = load_test_mesh();
     renderer_->set_mesh(mesh_.positions, mesh_.normals, mesh_.uvs, mesh_.faces, mesh_.faces_uv);
   }
@@ -149,7 +154,9 @@ class OffscreenRender : public ::testing::Test {
     if (const char* dir = std::getenv("FACEG2E_TEST_DUMP_DIR")) {
       static int counter = 0;
       const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-      faceg2e::write_png(std::filesystem::path(dir) / (std::string(info->name()) + "_" + std::to_string(counter++) + ".png"), img);
+      faceg2e::write_png(std::filesystem::path(dir) /
+                             (std::string(info->name()) + "_" + std::to_string(counter++) + ".png"),
+                         img);
     }
     return img;
   }
@@ -275,7 +282,8 @@ TEST_F(OffscreenRender, UpdatedPositionsMoveTheHead) {
   renderer_->update_positions_normals(mesh_.positions, mesh_.normals);
   EXPECT_GT(after.cx, before.cx + 0.03);  // +x is image right from the front
   EXPECT_NEAR(after.cy, before.cy, 0.02);
-  EXPECT_THROW(renderer_->update_positions_normals(std::vector<float>(3), std::vector<float>(3)), faceg2e::Error);
+  EXPECT_THROW(renderer_->update_positions_normals(std::vector<float>(3), std::vector<float>(3)),
+               faceg2e::Error);
 }
 
 TEST_F(OffscreenRender, ResizeKeepsRendering) {
