@@ -51,12 +51,13 @@ const Fixture& fixture() {
   return f;
 }
 
-void BM_Rasterize512(benchmark::State& state) {
+// Args: threads, resolution (the 8 x 8 case isolates the per-triangle setup and binning).
+void BM_Rasterize(benchmark::State& state) {
   const Fixture& f = fixture();
   const int threads = static_cast<int>(state.range(0));
   const torch::Tensor clip = transform_points(f.positions, f.camera.view_projection());
   RasterizeParams p;
-  p.height = p.width = 512;
+  p.height = p.width = static_cast<int>(state.range(1));
   p.num_threads = threads;
   double covered = 0;
   for (auto _ : state) {
@@ -99,7 +100,14 @@ void BM_RenderMeshForwardBackward512(benchmark::State& state) {
   }
 }
 
-BENCHMARK(BM_Rasterize512)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Rasterize)
+    ->Args({1, 512})
+    ->Args({2, 512})
+    ->Args({1, 224})
+    ->Args({2, 224})
+    ->Args({1, 8})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_RenderMeshForward512)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_RenderMeshForwardBackward512)
     ->Arg(1)

@@ -124,6 +124,7 @@ RasterOutput rasterize(const torch::Tensor& clip_positions, const torch::Tensor&
   CpuRasterArgs args;
   args.clip = clip.data_ptr<double>();
   args.clip_batch_stride = num_vertices * 4;
+  args.num_vertices = static_cast<int>(num_vertices);
   args.triangles = tris.data_ptr<std::int32_t>();
   args.num_triangles = static_cast<int>(num_triangles);
   args.mask = mask.defined() ? mask.data_ptr<std::uint8_t>() : nullptr;

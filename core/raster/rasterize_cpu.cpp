@@ -29,6 +29,7 @@ void run_threads(int num_threads, Fn&& fn) {
 
 struct BatchItemRaster {
   const CpuRasterArgs& args;
+  std::vector<ProjectedVertex> projected;
   std::vector<TriangleSetup> setups;
   std::vector<std::uint8_t> valid;
   std::vector<int> bin_start;  // tiles + 1 offsets into bin_items
@@ -43,20 +44,26 @@ struct BatchItemRaster {
   }
 
   void setup(const double* clip, int threads) {
+    // Project each vertex once, then set up the triangles from the projected corners.
+    const int nv = args.num_vertices;
+    projected.resize(static_cast<size_t>(nv));
+    run_threads(threads, [&](int t) {
+      const int begin = static_cast<int>(static_cast<long long>(nv) * t / threads);
+      const int end = static_cast<int>(static_cast<long long>(nv) * (t + 1) / threads);
+      for (int i = begin; i < end; ++i)
+        projected[i] = project_vertex(clip + 4LL * i, args.width, args.height, args.w_epsilon,
+                                      args.guard_band);
+    });
     const int n = args.num_triangles;
     run_threads(threads, [&](int t) {
       const int begin = static_cast<int>(static_cast<long long>(n) * t / threads);
       const int end = static_cast<int>(static_cast<long long>(n) * (t + 1) / threads);
-      double v[3][4];
+      ProjectedVertex v[3];
       for (int f = begin; f < end; ++f) {
         valid[f] = 0;
         if (args.mask != nullptr && args.mask[f] == 0) continue;
-        for (int i = 0; i < 3; ++i) {
-          const double* p = clip + 4LL * args.triangles[3LL * f + i];
-          for (int c = 0; c < 4; ++c) v[i][c] = p[c];
-        }
-        valid[f] = setup_triangle(v, args.width, args.height, args.cull, args.w_epsilon,
-                                  args.guard_band, &setups[f])
+        for (int i = 0; i < 3; ++i) v[i] = projected[args.triangles[3LL * f + i]];
+        valid[f] = setup_projected_triangle(v, args.width, args.height, args.cull, &setups[f])
                        ? 1
                        : 0;
       }
@@ -95,19 +102,38 @@ struct BatchItemRaster {
         const int x1 = std::min(x0 + kTileSize, args.width) - 1;
         const int y1 = std::min(y0 + kTileSize, args.height) - 1;
         std::fill(std::begin(keys), std::end(keys), kEmptyKey);
-        for (int k = bin_start[tile]; k < bin_start[tile + 1]; ++k) {
-          const int f = bin_items[k];
+        for (int item = bin_start[tile]; item < bin_start[tile + 1]; ++item) {
+          const int f = bin_items[item];
           const TriangleSetup& t = setups[f];
           const int r0 = std::max(t.row_min, y0), r1 = std::min(t.row_max, y1);
           const int c0 = std::max(t.col_min, x0), c1 = std::min(t.col_max, x1);
+          // Edge values at the first sample, and their exact integer steps per column and row.
+          const long long px0 = static_cast<long long>(c0) * kSubpixelScale + kHalfPixel;
+          const long long py0 = static_cast<long long>(r0) * kSubpixelScale + kHalfPixel;
+          long long e_row[3], step_x[3], step_y[3], bias[3];
+          for (int i = 0; i < 3; ++i) {
+            const int j = (i + 1) % 3, k = (i + 2) % 3;
+            e_row[i] = edge_function(t.x[j], t.y[j], t.x[k], t.y[k], px0, py0);
+            step_x[i] = -(t.y[k] - t.y[j]) * kSubpixelScale;
+            step_y[i] = (t.x[k] - t.x[j]) * kSubpixelScale;
+            bias[i] = t.top_left[i] ? 1 : 0;  // e + bias > 0  <=>  covered under the fill rule
+          }
           for (int row = r0; row <= r1; ++row) {
             unsigned long long* line = keys + (row - y0) * kTileSize - x0;
+            long long e0 = e_row[0], e1 = e_row[1], e2 = e_row[2];
             for (int col = c0; col <= c1; ++col) {
-              float d;
-              if (!sample_triangle(t, col, row, &d)) continue;
-              const unsigned long long key = pack_key(d, f);
-              if (key < line[col]) line[col] = key;
+              if ((e0 + bias[0] > 0) & (e1 + bias[1] > 0) & (e2 + bias[2] > 0)) {
+                float d;
+                if (depth_from_edges(t, e0, e1, e2, &d)) {
+                  const unsigned long long key = pack_key(d, f);
+                  if (key < line[col]) line[col] = key;
+                }
+              }
+              e0 += step_x[0];
+              e1 += step_x[1];
+              e2 += step_x[2];
             }
+            for (int i = 0; i < 3; ++i) e_row[i] += step_y[i];
           }
         }
         for (int row = y0; row <= y1; ++row) {

@@ -7,6 +7,7 @@ namespace faceg2e::raster::detail {
 
 struct CpuRasterArgs {
   const double* clip = nullptr;        // [batch][num_vertices][4]
+  int num_vertices = 0;
   long long clip_batch_stride = 0;     // 0 = the same positions for every batch item
   const std::int32_t* triangles = nullptr;  // [num_triangles][3], indices checked
   int num_triangles = 0;

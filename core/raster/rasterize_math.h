@@ -72,26 +72,41 @@ FACEG2E_HD bool is_top_left(long long ax, long long ay, long long bx, long long 
   return (dy == 0 && dx > 0) || dy < 0;
 }
 
-// clip: the three vertices' (x, y, z, w). Returns false when the triangle draws nothing: a w at or
-// below w_epsilon, a vertex beyond the guard band, zero area, culled, or a bounding box that
-// misses every pixel centre.
-FACEG2E_HD bool setup_triangle(const double clip[3][4], int width, int height, int cull,
-                               double w_epsilon, double guard_band, TriangleSetup* out) {
-  long long sx[3], sy[3];
-  double d[3];
-  for (int i = 0; i < 3; ++i) {
-    double w = clip[i][3];
-    if (!(w > w_epsilon)) return false;  // also rejects NaN
-    double nx = clip[i][0] / w, ny = clip[i][1] / w, nz = clip[i][2] / w;
-    if (!(nx >= -guard_band && nx <= guard_band && ny >= -guard_band && ny <= guard_band))
-      return false;
-    if (!(nz == nz)) return false;
-    double px = (nx + 1.0) * 0.5 * static_cast<double>(width);
-    double py = (1.0 - ny) * 0.5 * static_cast<double>(height);
-    sx[i] = snap(px);
-    sy[i] = snap(py);
-    d[i] = 0.5 * nz + 0.5;
-  }
+// One vertex projected to the snapped screen grid. Projection is per vertex, so the CPU can do
+// it once per vertex and the GPU once per triangle corner with identical results.
+struct ProjectedVertex {
+  long long x, y;  // fixed-point screen position (y down)
+  double depth;    // window depth 0.5 z/w + 0.5
+  bool valid;      // w > w_epsilon, inside the guard band, finite
+};
+
+FACEG2E_HD ProjectedVertex project_vertex(const double clip[4], int width, int height,
+                                          double w_epsilon, double guard_band) {
+  ProjectedVertex p;
+  p.x = p.y = 0;
+  p.depth = 0.0;
+  p.valid = false;
+  const double w = clip[3];
+  if (!(w > w_epsilon)) return p;  // also rejects NaN
+  const double nx = clip[0] / w, ny = clip[1] / w, nz = clip[2] / w;
+  if (!(nx >= -guard_band && nx <= guard_band && ny >= -guard_band && ny <= guard_band))
+    return p;
+  if (!(nz == nz)) return p;
+  p.x = snap((nx + 1.0) * 0.5 * static_cast<double>(width));
+  p.y = snap((1.0 - ny) * 0.5 * static_cast<double>(height));
+  p.depth = 0.5 * nz + 0.5;
+  p.valid = true;
+  return p;
+}
+
+// Returns false when the triangle draws nothing: a vertex that failed projection (w at or below
+// w_epsilon, beyond the guard band), zero area, culled, or a bounding box that misses every pixel
+// centre.
+FACEG2E_HD bool setup_projected_triangle(const ProjectedVertex v[3], int width, int height,
+                                         int cull, TriangleSetup* out) {
+  if (!v[0].valid || !v[1].valid || !v[2].valid) return false;
+  long long sx[3] = {v[0].x, v[1].x, v[2].x}, sy[3] = {v[0].y, v[1].y, v[2].y};
+  double d[3] = {v[0].depth, v[1].depth, v[2].depth};
   long long area = edge_function(sx[0], sy[0], sx[1], sy[1], sx[2], sy[2]);
   if (area == 0) return false;
   // In y-down screen space a triangle that is counter-clockwise in NDC (OpenGL front face) has
@@ -139,8 +154,32 @@ FACEG2E_HD bool setup_triangle(const double clip[3][4], int width, int height, i
   return true;
 }
 
+// clip: the three vertices' (x, y, z, w); see setup_projected_triangle.
+FACEG2E_HD bool setup_triangle(const double clip[3][4], int width, int height, int cull,
+                               double w_epsilon, double guard_band, TriangleSetup* out) {
+  ProjectedVertex v[3];
+  for (int i = 0; i < 3; ++i) v[i] = project_vertex(clip[i], width, height, w_epsilon, guard_band);
+  return setup_projected_triangle(v, width, height, cull, out);
+}
+
+// Window depth from the three edge values of a covered sample (one fixed sequence of double
+// operations). Returns false when the depth is clipped by the near/far planes.
+FACEG2E_HD bool depth_from_edges(const TriangleSetup& t, long long e0, long long e1, long long e2,
+                                 float* depth_out) {
+  double num = static_cast<double>(e0) * t.depth[0];
+  num = num + static_cast<double>(e1) * t.depth[1];
+  num = num + static_cast<double>(e2) * t.depth[2];
+  double d = num / static_cast<double>(t.area);
+  if (!(d >= 0.0 && d <= 1.0)) return false;
+  float f = static_cast<float>(d);
+  if (f == 0.0f) f = 0.0f;  // no negative zero: its bits would sort after every other depth
+  *depth_out = f;
+  return true;
+}
+
 // Coverage and depth of pixel (col, row). Returns false when the sample is outside the triangle
 // (fill rule) or its depth is clipped by the near/far planes; else writes the window depth.
+// (The CPU backend evaluates the same integers incrementally; integer steps are exact.)
 FACEG2E_HD bool sample_triangle(const TriangleSetup& t, int col, int row, float* depth_out) {
   long long px = static_cast<long long>(col) * kSubpixelScale + kHalfPixel;
   long long py = static_cast<long long>(row) * kSubpixelScale + kHalfPixel;
@@ -150,15 +189,7 @@ FACEG2E_HD bool sample_triangle(const TriangleSetup& t, int col, int row, float*
     e[i] = edge_function(t.x[j], t.y[j], t.x[k], t.y[k], px, py);
     if (e[i] < 0 || (e[i] == 0 && !t.top_left[i])) return false;
   }
-  double num = static_cast<double>(e[0]) * t.depth[0];
-  num = num + static_cast<double>(e[1]) * t.depth[1];
-  num = num + static_cast<double>(e[2]) * t.depth[2];
-  double d = num / static_cast<double>(t.area);
-  if (!(d >= 0.0 && d <= 1.0)) return false;
-  float f = static_cast<float>(d);
-  if (f == 0.0f) f = 0.0f;  // no negative zero: its bits would sort after every other depth
-  *depth_out = f;
-  return true;
+  return depth_from_edges(t, e[0], e[1], e[2], depth_out);
 }
 
 FACEG2E_HD unsigned long long pack_key(float depth, int triangle) {
