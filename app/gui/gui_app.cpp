@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #define GLFW_INCLUDE_VULKAN
 #include <GLFW/glfw3.h>
@@ -133,6 +134,13 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     for (const auto& warning : scene.warnings())
       std::fprintf(stderr, "faceg2e: warning: %s\n", warning.c_str());
     scene.upload_all(renderer);
+    if (!options.weight_map.empty()) {
+      const Image8 weights = read_image(options.weight_map, 1);
+      std::vector<float> values(weights.pixels.size());
+      for (std::size_t i = 0; i < values.size(); ++i) values[i] = weights.pixels[i] / 255.0f;
+      renderer.set_scalar_map(values.data(), static_cast<std::uint32_t>(weights.width),
+                              static_cast<std::uint32_t>(weights.height));
+    }
     render::OrbitCamera camera;
     camera.frame(renderer.bounds_min(), renderer.bounds_max());
 

@@ -24,6 +24,9 @@ struct GuiOptions {
   render::ViewSettings view;  // initial display mode and overlay
   // Non-empty: export the face there (as the Export... button does) before the first frame.
   std::string export_path;
+  // Non-empty: a grey PNG in the atlas layout shown by the weight-map (heat) overlay, 0..255 ->
+  // 0..1.
+  std::filesystem::path weight_map;
   int max_frames = 0;  // > 0: exit after this many frames (fps measurement, smoke tests)
 };
 

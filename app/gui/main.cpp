@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(overlay_names, CLI::ignore_case));
   app.add_option("--export", options.export_path,
                  "Export the face (OBJ path or folder) at start, like the Export... button");
+  app.add_option(
+         "--weight-map", options.weight_map,
+         "Grey PNG in the atlas layout for the weight-map overlay (0 = black ... 1 = white)")
+      ->check(CLI::ExistingFile);
   std::vector<int> resize_to;
   app.add_option("--resize-to", resize_to, "Resize the window to W H after two frames (tests)")
       ->expected(2)

@@ -184,6 +184,35 @@ TEST_F(GuiSmoke, ExportWritesObjAndABadPathIsReportedNotFatal) {
   EXPECT_FALSE(fs::exists(blocker / "sub" / "x.obj"));
 }
 
+TEST_F(GuiSmoke, WeightMapOverlayShowsAsHeat) {
+  if (!fs::exists(k_model)) GTEST_SKIP() << "no face model at " << k_model;
+  // An all-ones weight map at full opacity paints the head in the hot end of the colormap.
+  faceg2e::Image8 ones;
+  ones.width = ones.height = 16;
+  ones.channels = 1;
+  ones.pixels.assign(16 * 16, 255);
+  const fs::path weights = dir_ / "weights.png";
+  faceg2e::write_png(weights, ones);
+  const fs::path shot = dir_ / "heat.png";
+  const RunResult r = run_gui(
+      "'" + k_binary.string() + "' --face-model '" + k_model.string() + "' --screenshot '" +
+      shot.string() + "' --width 700 --height 500 --msaa 1 --overlay weights --weight-map '" +
+      weights.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const faceg2e::Image8 img = faceg2e::read_image(shot, 4);
+  // Sample the face in the middle of the viewport (x from 360 to 700).
+  double red = 0, green = 0, blue = 0;
+  for (int y = 200; y < 300; y += 4)
+    for (int x = 500; x < 560; x += 4) {
+      const auto* p = &img.pixels[(std::size_t(y) * img.width + x) * 4];
+      red += p[0];
+      green += p[1];
+      blue += p[2];
+    }
+  EXPECT_GT(red, 2.0 * blue);
+  EXPECT_GT(red, 1.5 * green);
+}
+
 TEST_F(GuiSmoke, MissingModelFailsWithClearError) {
   const RunResult r =
       run("'" + k_binary.string() + "' --face-model '" + (dir_ / "nope.f3dm").string() + "'");
