@@ -1,5 +1,6 @@
-// CPU timings of rasterize (512^2, ICT-FaceKit 52k triangles) and of a full render_mesh forward
-// and forward + backward, for 1 and 2 threads. Target: rasterize <= 20 ms on 2 cores.
+// CPU timings of rasterize (ICT-FaceKit, 52k triangles) and of a full grey-shaded render_mesh
+// forward and forward + backward, for 1 and 2 threads at 512^2 and 224^2.
+// Target: rasterize <= 20 ms at 512^2 on 2 cores.
 //   build-raster/bench/raster/bench_raster [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
@@ -68,7 +69,8 @@ void BM_Rasterize(benchmark::State& state) {
   state.counters["coverage"] = covered;
 }
 
-void BM_RenderMeshForward512(benchmark::State& state) {
+// Args: threads, resolution.
+void BM_RenderMeshForward(benchmark::State& state) {
   const Fixture& f = fixture();
   at::set_num_threads(static_cast<int>(state.range(0)));
   MeshInputs mesh;
@@ -76,7 +78,7 @@ void BM_RenderMeshForward512(benchmark::State& state) {
   mesh.triangles = f.triangles;
   mesh.sh_gamma = sh_light_preset(2);
   RenderMeshParams p;
-  p.height = p.width = 512;
+  p.height = p.width = static_cast<int>(state.range(1));
   torch::NoGradGuard no_grad;
   for (auto _ : state) {
     RenderOutput out = render_mesh(mesh, f.camera, p);
@@ -84,14 +86,14 @@ void BM_RenderMeshForward512(benchmark::State& state) {
   }
 }
 
-void BM_RenderMeshForwardBackward512(benchmark::State& state) {
+void BM_RenderMeshForwardBackward(benchmark::State& state) {
   const Fixture& f = fixture();
   at::set_num_threads(static_cast<int>(state.range(0)));
   MeshInputs mesh;
   mesh.triangles = f.triangles;
   mesh.sh_gamma = sh_light_preset(2);
   RenderMeshParams p;
-  p.height = p.width = 512;
+  p.height = p.width = static_cast<int>(state.range(1));
   for (auto _ : state) {
     mesh.positions = f.positions.clone().requires_grad_(true);
     RenderOutput out = render_mesh(mesh, f.camera, p);
@@ -108,10 +110,18 @@ BENCHMARK(BM_Rasterize)
     ->Args({1, 8})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(BM_RenderMeshForward512)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_RenderMeshForwardBackward512)
-    ->Arg(1)
-    ->Arg(2)
+BENCHMARK(BM_RenderMeshForward)
+    ->Args({1, 512})
+    ->Args({2, 512})
+    ->Args({1, 224})
+    ->Args({2, 224})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_RenderMeshForwardBackward)
+    ->Args({1, 512})
+    ->Args({2, 512})
+    ->Args({1, 224})
+    ->Args({2, 224})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
