@@ -130,7 +130,16 @@ RenderOutput render_mesh(const MeshInputs& mesh, const Camera& camera,
   RenderOutput out;
   out.mask = frags.mask.permute({0, 3, 1, 2});
   const torch::Tensor m = out.mask.to(image.scalar_type());
-  out.image = image * m + (1.0 - m) * params.background;
+  if (params.background_color.defined()) {
+    const torch::Tensor& bg = params.background_color;
+    if (bg.dim() != 1 || bg.size(0) != image.size(1))
+      throw Error("raster::render_mesh: background_color must be [C] with C = " +
+                  std::to_string(image.size(1)) + ", got " + shape_string(bg));
+    const torch::Tensor bgv = bg.to(image.device(), image.scalar_type()).view({1, -1, 1, 1});
+    out.image = image * m + (1.0 - m) * bgv;
+  } else {
+    out.image = image * m + (1.0 - m) * params.background;
+  }
   out.fragments = frags;
   return out;
 }

@@ -37,6 +37,9 @@ struct RenderMeshParams {
   // Value of every channel on background pixels. The reference's geometry-stage normal map has
   // 0.5 there (its normals are 0 on background before 0.5 n + 0.5); its shaded renders 0.
   double background = 0.0;
+  // Optional per-channel background [C] (e.g. ControlNet-normal's (0.25, 0.25, 0.5) or a latent
+  // mean); overrides `background` when defined.
+  torch::Tensor background_color;
   // Albedo of kGreyShaded. FaceG2E reference: constant_diffuse_texture 0.5.
   double grey_albedo = 0.5;
   NormalSpace normal_space = NormalSpace::kWorld;

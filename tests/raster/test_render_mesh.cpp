@@ -79,6 +79,15 @@ TEST(RenderMesh, GreyShadedNormalAndDepthModes) {
       }
     }
   EXPECT_GT(inside, 100);
+  // Per-channel background.
+  p.mode = ShadingMode::kNormalMap;
+  p.background_color = test::f64({0.25, 0.25, 0.5}, {3});
+  const RenderOutput bg = render_mesh(q.mesh, q.camera, p);
+  EXPECT_EQ(bg.image[0][0][0][0].item<double>(), 0.25);
+  EXPECT_EQ(bg.image[0][2][0][0].item<double>(), 0.5);
+  EXPECT_NEAR(bg.image[0][2][16][16].item<double>(), 1.0, 1e-9);
+  p.background_color = test::f64({0.25, 0.5}, {2});
+  EXPECT_THROW(render_mesh(q.mesh, q.camera, p), Error);
 }
 
 TEST(RenderMesh, TexturedAlbedoAndLatent) {
