@@ -256,3 +256,61 @@ TEST(Checkpoint, UnrecognisedOrCorruptFilesAreClearErrors) {
   EXPECT_THROW(inspect_model(dir / "trunc.safetensors"), FormatError);
   EXPECT_THROW(inspect_model(dir / "none.safetensors"), NotFoundError);
 }
+
+// layers_per_block 1 (the hidden fixture set's UNets): an LDM file written with a hand-typed
+// LDM layout for lpb 1 must come back as the diffusers tensors it was made from.
+TEST(Checkpoint, LayersPerBlockOneConvertsBack) {
+  const std::vector<std::pair<std::string, std::string>> blocks = {
+      {"conv_in", "input_blocks.0.0"},
+      {"down_blocks.0.resnets.0", "input_blocks.1.0"},      {"down_blocks.0.attentions.0", "input_blocks.1.1"},
+      {"down_blocks.0.downsamplers.0.conv", "input_blocks.2.0.op"},
+      {"down_blocks.1.resnets.0", "input_blocks.3.0"},      {"down_blocks.1.attentions.0", "input_blocks.3.1"},
+      {"down_blocks.1.downsamplers.0.conv", "input_blocks.4.0.op"},
+      {"down_blocks.2.resnets.0", "input_blocks.5.0"},      {"down_blocks.2.attentions.0", "input_blocks.5.1"},
+      {"down_blocks.2.downsamplers.0.conv", "input_blocks.6.0.op"},
+      {"down_blocks.3.resnets.0", "input_blocks.7.0"},
+      {"mid_block.resnets.0", "middle_block.0"},            {"mid_block.attentions.0", "middle_block.1"},
+      {"mid_block.resnets.1", "middle_block.2"},
+      {"up_blocks.0.resnets.0", "output_blocks.0.0"},       {"up_blocks.0.resnets.1", "output_blocks.1.0"},
+      {"up_blocks.0.upsamplers.0.conv", "output_blocks.1.1.conv"},
+      {"up_blocks.1.resnets.0", "output_blocks.2.0"},       {"up_blocks.1.attentions.0", "output_blocks.2.1"},
+      {"up_blocks.1.resnets.1", "output_blocks.3.0"},       {"up_blocks.1.attentions.1", "output_blocks.3.1"},
+      {"up_blocks.1.upsamplers.0.conv", "output_blocks.3.2.conv"},
+      {"up_blocks.2.resnets.0", "output_blocks.4.0"},       {"up_blocks.2.attentions.0", "output_blocks.4.1"},
+      {"up_blocks.2.resnets.1", "output_blocks.5.0"},       {"up_blocks.2.attentions.1", "output_blocks.5.1"},
+      {"up_blocks.2.upsamplers.0.conv", "output_blocks.5.2.conv"},
+      {"up_blocks.3.resnets.0", "output_blocks.6.0"},       {"up_blocks.3.attentions.0", "output_blocks.6.1"},
+      {"up_blocks.3.resnets.1", "output_blocks.7.0"},       {"up_blocks.3.attentions.1", "output_blocks.7.1"},
+      {"time_embedding.linear_1", "time_embed.0"},          {"time_embedding.linear_2", "time_embed.2"},
+      {"conv_norm_out", "out.0"},                           {"conv_out", "out.2"}};
+  const std::vector<std::pair<std::string, std::string>> resnet_leaves = {
+      {"norm1.", "in_layers.0."}, {"conv1.", "in_layers.2."}, {"time_emb_proj.", "emb_layers.1."},
+      {"norm2.", "out_layers.0."}, {"conv2.", "out_layers.3."}, {"conv_shortcut.", "skip_connection."}};
+  const auto full = load_component(model("unet_sd1"), Component::UNet);
+  StateDict want;
+  std::map<std::string, torch::Tensor> ldm;
+  for (const auto& kv : full.tensors) {
+    const std::string& n = kv.first;
+    for (const auto& [dif, old] : blocks) {
+      if (n.compare(0, dif.size() + 1, dif + ".") != 0) continue;
+      std::string rest = n.substr(dif.size() + 1);
+      if (dif.find("resnets") != std::string::npos) {
+        for (const auto& [a, b] : resnet_leaves)
+          if (rest.compare(0, a.size(), a) == 0) rest = b + rest.substr(a.size());
+      }
+      want[n] = kv.second;
+      ldm["model.diffusion_model." + old + "." + rest] = kv.second.to(torch::kHalf);
+      break;
+    }
+  }
+  ASSERT_GT(want.size(), 100u);
+  const auto dir = temp_dir() / "lpb1";
+  fs::create_directories(dir);
+  save_safetensors(dir / "lpb1.safetensors", ldm);
+  const auto got = load_component(dir / "lpb1.safetensors", Component::UNet);
+  expect_same_tensors(got.tensors, want, "lpb 1");
+  EXPECT_EQ(got.config["layers_per_block"], 1);
+  EXPECT_EQ(got.config["block_out_channels"], full.config["block_out_channels"]);
+  EXPECT_EQ(got.config["down_block_types"], full.config["down_block_types"]);
+  EXPECT_EQ(got.config["up_block_types"], full.config["up_block_types"]);
+}
