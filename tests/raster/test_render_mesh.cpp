@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "core/raster/render_mesh.h"
+#include "core/raster/uv_projection.h"
 #include "core/util/error.h"
 #include "tests/raster/raster_test_util.h"
 
@@ -150,6 +151,49 @@ TEST(RenderMesh, BatchOfViewsAndCameraSpaceNormals) {
   EXPECT_NEAR(centre_c[0][2].item<double>(), 1.0, 1e-6);
   EXPECT_NEAR(centre_c[1][0].item<double>(), 0.5 - 0.5 * std::sin(M_PI / 6), 1e-6);
   EXPECT_NEAR(centre_c[1][2].item<double>(), 0.5 + 0.5 * std::cos(M_PI / 6), 1e-6);
+}
+
+TEST(UvProjection, ScreenRampLandsOnTheTexelsAndHiddenTrianglesGetNothing) {
+  Quad q = make_quad();
+  const torch::Tensor vp = q.camera.view_projection().to(torch::kFloat64);
+  const torch::Tensor clip = transform_points(q.mesh.positions, vp);
+  RasterizeParams rp;
+  rp.height = rp.width = 32;
+  const Fragments view = rasterize_fragments(clip, q.mesh.triangles, rp);
+  // The view image: a ramp in x, value (x_ndc + 1) / 2 at every pixel centre.
+  const torch::Tensor ramp = ((torch::arange(32, torch::kFloat64) + 0.5) / 32.0)
+                                 .view({1, 1, 1, 32}).expand({1, 1, 32, 32});
+  UvProjectionParams up;
+  up.uv_height = up.uv_width = 16;
+  const UvProjection uv = project_image_to_uv(ramp, clip, q.mesh.triangles, q.mesh.uvs,
+                                              q.mesh.faces_uv, view, up);
+  ASSERT_EQ(uv.image.sizes(), (std::vector<int64_t>{1, 1, 16, 16}));
+  EXPECT_TRUE(uv.mask.eq(1).all().item<bool>());
+  const double f4 = 1.0 / std::tan(M_PI / 6) / 4.0;
+  for (int r = 0; r < 16; ++r)
+    for (int c = 0; c < 16; ++c) {
+      // Texel (r, c): u = (c + 0.5) / 16, v = 1 - (r + 0.5) / 16 -> world x = 2u - 1 at z = 0,
+      // seen from distance 4: x_ndc = f (2u - 1) / 4.
+      const double u = (c + 0.5) / 16.0;
+      EXPECT_NEAR(uv.image[0][0][r][c].item<double>(), (f4 * (2 * u - 1) + 1) / 2, 1e-6);
+    }
+
+  // A second, larger quad in front hides the first one completely.
+  MeshInputs two = q.mesh;
+  two.positions = torch::cat({q.mesh.positions * test::f64({1, 1, 1}, {1, 3}),
+                              q.mesh.positions * test::f64({3, 3, 0}, {1, 3}) +
+                                  test::f64({0, 0, 1}, {1, 3})});
+  two.triangles = test::tris({0, 1, 2, 0, 2, 3, 4, 5, 6, 4, 6, 7});
+  // UVs: the hidden quad in u < 0.5, the front quad in u > 0.5.
+  two.uvs = test::f64({0, 0, 0.5, 0, 0.5, 1, 0, 1, 0.5, 0, 1, 0, 1, 1, 0.5, 1}, {8, 2});
+  two.faces_uv = two.triangles;
+  const torch::Tensor clip2 = transform_points(two.positions, vp);
+  const Fragments view2 = rasterize_fragments(clip2, two.triangles, rp);
+  const UvProjection uv2 = project_image_to_uv(ramp, clip2, two.triangles, two.uvs, two.faces_uv,
+                                               view2, up);
+  EXPECT_TRUE(uv2.mask.narrow(3, 0, 8).eq(0).all().item<bool>());
+  EXPECT_TRUE(uv2.image.narrow(3, 0, 8).eq(0).all().item<bool>());
+  EXPECT_TRUE(uv2.mask.narrow(3, 8, 8).eq(1).all().item<bool>());
 }
 
 }  // namespace
