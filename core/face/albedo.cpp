@@ -67,13 +67,16 @@ void blur_rect(FloatImage& img, const PixelRect& r, int radius, int passes) {
     for (int i = 0; i < n; ++i)
       for (int k = 0; k < 3; ++k) line[3 * i + k] = get(i)[k];
     const float norm = 1.0f / (2 * radius + 1);
+    // Running window sum (edges clamp): O(1) per texel whatever the radius.
+    double s[3] = {0, 0, 0};
+    for (int d = -radius; d <= radius; ++d) {
+      const int j = std::clamp(d, 0, n - 1);
+      for (int k = 0; k < 3; ++k) s[k] += line[3 * j + k];
+    }
     for (int i = 0; i < n; ++i) {
-      float s[3] = {0, 0, 0};
-      for (int d = -radius; d <= radius; ++d) {
-        const int j = std::clamp(i + d, 0, n - 1);
-        for (int k = 0; k < 3; ++k) s[k] += line[3 * j + k];
-      }
-      for (int k = 0; k < 3; ++k) out[3 * i + k] = s[k] * norm;
+      for (int k = 0; k < 3; ++k) out[3 * i + k] = float(s[k]) * norm;
+      const int add = std::min(i + radius + 1, n - 1), sub = std::max(i - radius, 0);
+      for (int k = 0; k < 3; ++k) s[k] += line[3 * add + k] - line[3 * sub + k];
     }
     for (int i = 0; i < n; ++i)
       for (int k = 0; k < 3; ++k) get(i)[k] = out[3 * i + k];

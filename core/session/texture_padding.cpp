@@ -15,31 +15,32 @@ std::size_t dilate_texture(Image8& img, const std::vector<std::uint8_t>& coverag
   FACEG2E_CHECK(coverage.size() == n, "dilate_texture: coverage size mismatch");
   FACEG2E_CHECK(cells.empty() || cells.size() == n, "dilate_texture: cell map size mismatch");
   std::vector<std::uint8_t> filled(coverage.begin(), coverage.end());
-  std::vector<std::size_t> frontier;
+  std::vector<std::uint8_t> queued(n, 0);
   std::vector<std::uint32_t> sums(static_cast<std::size_t>(ch));
+  auto same_cell = [&](std::size_t a, std::size_t b) { return cells.empty() || cells[a] == cells[b]; };
+  // Ring 1 candidates: unfilled neighbours of filled texels. Later rings only look around the
+  // previous ring, so the cost follows the padded area, not the image size times rings.
+  std::vector<std::size_t> frontier, last;
+  for (std::size_t i = 0; i < n; ++i)
+    if (filled[i]) last.push_back(i);
   std::size_t total = 0;
-  for (int ring = 0; ring < params.rings; ++ring) {
+  for (int ring = 0; ring < params.rings && !last.empty(); ++ring) {
     frontier.clear();
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x) {
-        const std::size_t i = std::size_t(y) * w + x;
-        if (filled[i]) continue;
-        bool near = false;
-        for (int dy = -1; dy <= 1 && !near; ++dy)
-          for (int dx = -1; dx <= 1; ++dx) {
-            const int xx = x + dx, yy = y + dy;
-            if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-            const std::size_t j = std::size_t(yy) * w + xx;
-            if (filled[j] && (cells.empty() || cells[j] == cells[i])) {
-              near = true;
-              break;
-            }
-          }
-        if (near) frontier.push_back(i);
-      }
+    for (std::size_t i : last) {
+      const int x = int(i % w), y = int(i / w);
+      for (int dy = -1; dy <= 1; ++dy)
+        for (int dx = -1; dx <= 1; ++dx) {
+          const int xx = x + dx, yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+          const std::size_t j = std::size_t(yy) * w + xx;
+          if (filled[j] || queued[j] || !same_cell(i, j)) continue;
+          queued[j] = 1;
+          frontier.push_back(j);
+        }
+    }
     if (frontier.empty()) break;
-    // Compute every new texel from the previous ring only, then mark them: the result does not
-    // depend on scan order.
+    // Compute every new texel from the texels filled before this ring, then mark them: the
+    // result does not depend on scan order.
     std::vector<std::uint8_t> values(frontier.size() * ch);
     for (std::size_t f = 0; f < frontier.size(); ++f) {
       const std::size_t i = frontier[f];
@@ -51,7 +52,7 @@ std::size_t dilate_texture(Image8& img, const std::vector<std::uint8_t>& coverag
           const int xx = x + dx, yy = y + dy;
           if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
           const std::size_t j = std::size_t(yy) * w + xx;
-          if (!filled[j] || (!cells.empty() && cells[j] != cells[i])) continue;
+          if (!filled[j] || !same_cell(i, j)) continue;
           for (int c = 0; c < ch; ++c) sums[c] += img.pixels[j * ch + c];
           ++count;
         }
@@ -62,6 +63,7 @@ std::size_t dilate_texture(Image8& img, const std::vector<std::uint8_t>& coverag
       filled[frontier[f]] = 1;
     }
     total += frontier.size();
+    last.swap(frontier);
   }
   return total;
 }
