@@ -3,13 +3,12 @@
 // Target: rasterize <= 20 ms at 512^2 on 2 cores.
 //   build-raster/bench/raster/bench_raster [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
+#include <torch/torch.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-
-#include <torch/torch.h>
 
 #include "core/face/face_model.h"
 #include "core/raster/render_mesh.h"
@@ -28,13 +27,14 @@ const Fixture& fixture() {
   static const Fixture f = [] {
     const char* env = std::getenv("FACEG2E_SHARED_DIR");
     const std::filesystem::path shared = env ? env : FACEG2E_SHARED_DIR;
-    const face::FaceModel model = face::load_f3dm(shared / "data/ict-facekit/ict_facekit_full.f3dm");
+    const face::FaceModel model =
+        face::load_f3dm(shared / "data/ict-facekit/ict_facekit_full.f3dm");
     Fixture x;
     x.positions = torch::from_blob(const_cast<float*>(model.neutral_vertices.data()),
                                    {model.num_vertices, 3}, torch::kFloat32)
                       .clone();
-    x.triangles = torch::from_blob(const_cast<int32_t*>(model.faces.data()),
-                                   {model.num_faces, 3}, torch::kInt32)
+    x.triangles = torch::from_blob(const_cast<int32_t*>(model.faces.data()), {model.num_faces, 3},
+                                   torch::kInt32)
                       .clone();
     const torch::Tensor lo = std::get<0>(x.positions.min(0)), hi = std::get<0>(x.positions.max(0));
     const torch::Tensor c = (lo + hi) * 0.5;
@@ -44,9 +44,9 @@ const Fixture& fixture() {
     pp.far = extent * 20.0;
     // The head fills most of the frame, as in the pipeline's renders.
     const double distance = 0.55 * extent / std::tan(0.5 * pp.fov_y_deg * M_PI / 180.0);
-    x.camera = make_orbit_camera({ViewAngles{15.0, 5.0, distance}},
-                                 {c[0].item<double>(), c[1].item<double>(), c[2].item<double>()},
-                                 pp);
+    x.camera =
+        make_orbit_camera({ViewAngles{15.0, 5.0, distance}},
+                          {c[0].item<double>(), c[1].item<double>(), c[2].item<double>()}, pp);
     return x;
   }();
   return f;

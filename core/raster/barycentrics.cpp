@@ -29,8 +29,7 @@ torch::Tensor perspective_barycentrics(const torch::Tensor& clip_positions,
   const int64_t batch = triangle_id.size(0);
   const int height = static_cast<int>(triangle_id.size(1));
   const int width = static_cast<int>(triangle_id.size(2));
-  if (clip_positions.dim() == 3 && clip_positions.size(0) != 1 &&
-      clip_positions.size(0) != batch)
+  if (clip_positions.dim() == 3 && clip_positions.size(0) != 1 && clip_positions.size(0) != batch)
     throw Error("raster::perspective_barycentrics: clip_positions batch " +
                 std::to_string(clip_positions.size(0)) + " does not match triangle_id batch " +
                 std::to_string(batch));
@@ -48,15 +47,15 @@ torch::Tensor perspective_barycentrics(const torch::Tensor& clip_positions,
   const auto dtype = clip_positions.scalar_type();
   const torch::Tensor px =
       in_image.remainder(width).to(dtype).add(0.5).mul(2.0 / width).sub(1.0).unsqueeze(1);
-  const torch::Tensor py = in_image.div(width, "floor").to(dtype).add(0.5).mul(-2.0 / height)
-                               .add(1.0).unsqueeze(1);
+  const torch::Tensor py =
+      in_image.div(width, "floor").to(dtype).add(0.5).mul(-2.0 / height).add(1.0).unsqueeze(1);
   const torch::Tensor w = v.select(-1, 3);
   const torch::Tensor a = v.select(-1, 0) - px * w;  // [P, 3]
   const torch::Tensor c = v.select(-1, 1) - py * w;
   const torch::Tensor a0 = a.select(-1, 0), a1 = a.select(-1, 1), a2 = a.select(-1, 2);
   const torch::Tensor c0 = c.select(-1, 0), c1 = c.select(-1, 1), c2 = c.select(-1, 2);
-  const torch::Tensor l = torch::stack({a1 * c2 - a2 * c1, a2 * c0 - a0 * c2, a0 * c1 - a1 * c0},
-                                       -1);
+  const torch::Tensor l =
+      torch::stack({a1 * c2 - a2 * c1, a2 * c0 - a0 * c2, a0 * c1 - a1 * c0}, -1);
   const torch::Tensor sum = l.sum(-1, /*keepdim=*/true);
   // (Numerically) degenerate pixels divide by 1 and are then zeroed, so neither the value nor
   // the gradient sees a division by zero.

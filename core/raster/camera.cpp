@@ -1,8 +1,8 @@
 #include "core/raster/camera.h"
 
-#include <cmath>
-
 #include <torch/torch.h>
+
+#include <cmath>
 
 #include "core/raster/tensor_checks.h"
 #include "core/util/error.h"
@@ -40,11 +40,11 @@ torch::Tensor perspective_matrix(const PerspectiveParams& p) {
     throw Error("raster::perspective_matrix: need 0 < near < far, got near " +
                 std::to_string(p.near) + ", far " + std::to_string(p.far));
   const double f = 1.0 / std::tan(0.5 * p.fov_y_deg * kDegToRad);
-  const double m[4][4] = {{f / p.aspect, 0, 0, 0},
-                          {0, f, 0, 0},
-                          {0, 0, (p.far + p.near) / (p.near - p.far),
-                           2.0 * p.far * p.near / (p.near - p.far)},
-                          {0, 0, -1, 0}};
+  const double m[4][4] = {
+      {f / p.aspect, 0, 0, 0},
+      {0, f, 0, 0},
+      {0, 0, (p.far + p.near) / (p.near - p.far), 2.0 * p.far * p.near / (p.near - p.far)},
+      {0, 0, -1, 0}};
   return matrix_from_rows(m);
 }
 
@@ -106,8 +106,8 @@ torch::Tensor transform_points(const torch::Tensor& points, const torch::Tensor&
   check_size(matrix, -1, 4, kOp, "matrix", "[4, 4] or [B, 4, 4]");
   check_size(matrix, -2, 4, kOp, "matrix", "[4, 4] or [B, 4, 4]");
   const torch::Tensor p = points.dim() == 2 ? points.unsqueeze(0) : points;
-  const torch::Tensor m = (matrix.dim() == 2 ? matrix.unsqueeze(0) : matrix)
-                              .to(points.device(), points.scalar_type());
+  const torch::Tensor m =
+      (matrix.dim() == 2 ? matrix.unsqueeze(0) : matrix).to(points.device(), points.scalar_type());
   if (p.size(0) != 1 && m.size(0) != 1 && p.size(0) != m.size(0))
     throw Error("raster::transform_points: batch of points " + std::to_string(p.size(0)) +
                 " and of matrices " + std::to_string(m.size(0)) + " differ");
@@ -158,8 +158,8 @@ int ViewSampler::sample_index(int n) {
   if (n <= 0) throw Error("raster::ViewSampler::sample_index: n must be > 0");
   // Rejection sampling: no modulo bias, identical everywhere.
   const std::uint64_t range = static_cast<std::uint64_t>(n);
-  const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                              std::numeric_limits<std::uint64_t>::max() % range;
+  const std::uint64_t limit =
+      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % range;
   std::uint64_t r;
   do {
     r = engine_();
@@ -168,8 +168,7 @@ int ViewSampler::sample_index(int n) {
 }
 
 ViewDirection view_direction(double azimuth_deg) {
-  if (!std::isfinite(azimuth_deg))
-    throw Error("raster::view_direction: azimuth is not finite");
+  if (!std::isfinite(azimuth_deg)) throw Error("raster::view_direction: azimuth is not finite");
   double a = std::fmod(azimuth_deg, 360.0);
   if (a < 0) a += 360.0;
   if (a >= 360.0) a -= 360.0;  // fmod of a tiny negative value can round up to 360
@@ -181,9 +180,12 @@ ViewDirection view_direction(double azimuth_deg) {
 
 std::string prompt_suffix(double azimuth_deg) {
   switch (view_direction(azimuth_deg)) {
-    case ViewDirection::kFront: return ", front view";
-    case ViewDirection::kSide: return ", side view";
-    case ViewDirection::kBack: return ", back view";
+    case ViewDirection::kFront:
+      return ", front view";
+    case ViewDirection::kSide:
+      return ", side view";
+    case ViewDirection::kBack:
+      return ", back view";
   }
   return "";
 }

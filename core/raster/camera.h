@@ -12,13 +12,13 @@
 // moves the eye toward +x (the subject's left, i.e. we see the face's left side); elevation > 0
 // moves it up. This is the reference's rotation of the face about y by -azimuth, seen by a fixed
 // camera (models/stage_fitter/_render_util.py), expressed as a moving camera.
+#include <torch/types.h>
+
 #include <array>
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <torch/types.h>
 
 namespace faceg2e::raster {
 
@@ -54,14 +54,13 @@ Vec3 orbit_eye(const ViewAngles& view, const Vec3& target);
 
 // View and projection for a batch of views, as float32 tensors on `device`.
 struct Camera {
-  torch::Tensor view;        // [B, 4, 4] world -> eye
-  torch::Tensor projection;  // [B, 4, 4] eye -> clip
+  torch::Tensor view;                     // [B, 4, 4] world -> eye
+  torch::Tensor projection;               // [B, 4, 4] eye -> clip
   torch::Tensor view_projection() const;  // projection @ view, [B, 4, 4]
 };
 
 Camera make_orbit_camera(const std::vector<ViewAngles>& views, const Vec3& target,
-                         const PerspectiveParams& perspective,
-                         torch::Device device = torch::kCPU);
+                         const PerspectiveParams& perspective, torch::Device device = torch::kCPU);
 
 // points [B, N, 3] or [N, 3] (broadcast over the B matrices), matrix [B, 4, 4] or [4, 4]:
 // returns [B, N, 4] homogeneous M * [p, 1]. Differentiable; the matrix is cast to the points'

@@ -74,10 +74,8 @@ torch::Tensor depth_map(const torch::Tensor& eye_depth, const torch::Tensor& mas
   const torch::Tensor d = eye_depth.reshape({batch, -1});
   const double inf = std::numeric_limits<double>::infinity();
   // Per-image extent over the covered pixels only.
-  const torch::Tensor d_min =
-      torch::where(covered, d, torch::full_like(d, inf)).amin(1, true);
-  const torch::Tensor d_max =
-      torch::where(covered, d, torch::full_like(d, -inf)).amax(1, true);
+  const torch::Tensor d_min = torch::where(covered, d, torch::full_like(d, inf)).amin(1, true);
+  const torch::Tensor d_max = torch::where(covered, d, torch::full_like(d, -inf)).amax(1, true);
   const torch::Tensor range = d_max - d_min;
   const torch::Tensor spread = range > params.epsilon;  // false also for images with no coverage
   const torch::Tensor safe_range = torch::where(spread, range, torch::ones_like(range));

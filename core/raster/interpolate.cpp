@@ -28,8 +28,10 @@ InterpolateOutput interpolate(const torch::Tensor& attributes,
   if (fragments.barycentrics.dim() != 4 || fragments.barycentrics.size(0) != batch ||
       fragments.barycentrics.size(1) != height || fragments.barycentrics.size(2) != width ||
       fragments.barycentrics.size(3) != 3)
-    throw Error("raster::interpolate: fragments.barycentrics must be [B, H, W, 3] matching "
-                "triangle_id, got " + shape_string(fragments.barycentrics));
+    throw Error(
+        "raster::interpolate: fragments.barycentrics must be [B, H, W, 3] matching "
+        "triangle_id, got " +
+        shape_string(fragments.barycentrics));
   check_same_device(attributes, "attributes", attribute_triangles, "attribute_triangles", kOp);
   check_same_device(attributes, "attributes", ids, "fragments.triangle_id", kOp);
   if (attributes.dim() == 3 && attributes.size(0) != 1 && attributes.size(0) != batch)
@@ -43,7 +45,7 @@ InterpolateOutput interpolate(const torch::Tensor& attributes,
 
   const CoveredPixels pix = covered_pixels(ids);
   const torch::Tensor corners =
-      attribute_triangles.to(torch::kInt64).index_select(0, pix.triangle);  // [P, 3]
+      attribute_triangles.to(torch::kInt64).index_select(0, pix.triangle);      // [P, 3]
   const torch::Tensor values = gather_corners(attributes, corners, pix.batch);  // [P, 3, C]
   const torch::Tensor bary = fragments.barycentrics.to(attributes.scalar_type())
                                  .reshape({-1, 3})

@@ -21,7 +21,6 @@ struct InterpolateOutput {
 // The barycentrics are cast to the attribute dtype. Throws faceg2e::Error on bad shapes, dtypes,
 // devices or indices.
 InterpolateOutput interpolate(const torch::Tensor& attributes,
-                              const torch::Tensor& attribute_triangles,
-                              const Fragments& fragments);
+                              const torch::Tensor& attribute_triangles, const Fragments& fragments);
 
 }  // namespace faceg2e::raster

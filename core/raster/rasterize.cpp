@@ -1,9 +1,9 @@
 #include "core/raster/rasterize.h"
 
+#include <torch/torch.h>
+
 #include <algorithm>
 #include <string>
-
-#include <torch/torch.h>
 
 #include "core/raster/rasterize_cpu.h"
 #include "core/raster/rasterize_math.h"
@@ -23,25 +23,29 @@ constexpr const char* kOp = "rasterize";
 
 int cull_code(CullMode cull) {
   switch (cull) {
-    case CullMode::kNone: return detail::kCullNone;
-    case CullMode::kBack: return detail::kCullBack;
-    case CullMode::kFront: return detail::kCullFront;
+    case CullMode::kNone:
+      return detail::kCullNone;
+    case CullMode::kBack:
+      return detail::kCullBack;
+    case CullMode::kFront:
+      return detail::kCullFront;
   }
   return detail::kCullNone;
 }
 
 void check_params(const RasterizeParams& p) {
   if (p.height <= 0 || p.width <= 0)
-    throw Error("raster::rasterize: resolution must be positive, got " +
-                std::to_string(p.height) + " x " + std::to_string(p.width));
+    throw Error("raster::rasterize: resolution must be positive, got " + std::to_string(p.height) +
+                " x " + std::to_string(p.width));
   if (!(p.w_epsilon > 0.0))
     throw Error("raster::rasterize: w_epsilon must be > 0, got " + std::to_string(p.w_epsilon));
   const double extent = (p.guard_band + 1.0) * 0.5 * std::max(p.height, p.width);
   if (!(p.guard_band >= 1.0) || extent > detail::kMaxScreenPixels)
-    throw Error("raster::rasterize: guard_band must be >= 1 and (guard_band + 1) * max(H, W) / 2 "
-                "<= 2^22 pixels, got guard_band " +
-                std::to_string(p.guard_band) + " at " + std::to_string(p.height) + " x " +
-                std::to_string(p.width));
+    throw Error(
+        "raster::rasterize: guard_band must be >= 1 and (guard_band + 1) * max(H, W) / 2 "
+        "<= 2^22 pixels, got guard_band " +
+        std::to_string(p.guard_band) + " at " + std::to_string(p.height) + " x " +
+        std::to_string(p.width));
 }
 
 }  // namespace
@@ -65,8 +69,8 @@ RasterOutput rasterize(const torch::Tensor& clip_positions, const torch::Tensor&
   check_dims(triangles, {2}, kOp, "triangles", "[F, 3]");
   check_size(triangles, 1, 3, kOp, "triangles", "[F, 3]");
   check_same_device(clip_positions, "clip_positions", triangles, "triangles", kOp);
-  const torch::Tensor clip3 = clip_positions.dim() == 2 ? clip_positions.unsqueeze(0)
-                                                        : clip_positions;
+  const torch::Tensor clip3 =
+      clip_positions.dim() == 2 ? clip_positions.unsqueeze(0) : clip_positions;
   const int64_t batch = clip3.size(0), num_vertices = clip3.size(1);
   const int64_t num_triangles = triangles.size(0);
   if (batch == 0) throw Error("raster::rasterize: clip_positions has an empty batch");
@@ -90,7 +94,8 @@ RasterOutput rasterize(const torch::Tensor& clip_positions, const torch::Tensor&
   const torch::Tensor tris = triangles.to(torch::kInt32).contiguous();
   const auto out_opts = torch::TensorOptions().device(clip.device());
   RasterOutput out;
-  out.triangle_id = torch::empty({batch, params.height, params.width}, out_opts.dtype(torch::kInt32));
+  out.triangle_id =
+      torch::empty({batch, params.height, params.width}, out_opts.dtype(torch::kInt32));
   out.depth = torch::empty({batch, params.height, params.width}, out_opts.dtype(torch::kFloat32));
 
   bool use_cuda = clip.is_cuda();
@@ -101,15 +106,14 @@ RasterOutput rasterize(const torch::Tensor& clip_positions, const torch::Tensor&
     throw Error("raster::rasterize: backend kCuda was asked for, but the tensors are on the CPU");
   if (use_cuda) {
 #ifdef FACEG2E_RASTER_CUDA
-    auto keys = torch::empty({batch, params.height, params.width},
-                             out_opts.dtype(torch::kInt64));
+    auto keys = torch::empty({batch, params.height, params.width}, out_opts.dtype(torch::kInt64));
     const auto stream = c10::cuda::getCurrentCUDAStream(clip.device().index());
     const int code = faceg2e_rasterize_cuda(
         clip.data_ptr<double>(), num_vertices * 4, static_cast<int>(num_vertices),
         tris.data_ptr<std::int32_t>(), static_cast<int>(num_triangles),
         mask.defined() ? mask.data_ptr<std::uint8_t>() : nullptr, static_cast<int>(batch),
-        params.height, params.width, cull_code(params.cull), params.w_epsilon,
-        params.guard_band, reinterpret_cast<unsigned long long*>(keys.data_ptr<int64_t>()),
+        params.height, params.width, cull_code(params.cull), params.w_epsilon, params.guard_band,
+        reinterpret_cast<unsigned long long*>(keys.data_ptr<int64_t>()),
         out.triangle_id.data_ptr<std::int32_t>(), out.depth.data_ptr<float>(),
         static_cast<void*>(stream.stream()));
     if (code != 0)

@@ -23,9 +23,9 @@
 //   with d outside [0, 1] are clipped (the near/far planes), and the smallest d wins. Ties go to
 //   the smaller triangle id, so the result does not depend on thread scheduling.
 // - Degenerate (zero-area after snapping) triangles cover nothing.
-#include <cstdint>
-
 #include <torch/types.h>
+
+#include <cstdint>
 
 namespace faceg2e::raster {
 

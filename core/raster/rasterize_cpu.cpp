@@ -63,9 +63,8 @@ struct BatchItemRaster {
         valid[f] = 0;
         if (args.mask != nullptr && args.mask[f] == 0) continue;
         for (int i = 0; i < 3; ++i) v[i] = projected[args.triangles[3LL * f + i]];
-        valid[f] = setup_projected_triangle(v, args.width, args.height, args.cull, &setups[f])
-                       ? 1
-                       : 0;
+        valid[f] =
+            setup_projected_triangle(v, args.width, args.height, args.cull, &setups[f]) ? 1 : 0;
       }
     });
   }

@@ -6,9 +6,9 @@
 namespace faceg2e::raster::detail {
 
 struct CpuRasterArgs {
-  const double* clip = nullptr;        // [batch][num_vertices][4]
+  const double* clip = nullptr;  // [batch][num_vertices][4]
   int num_vertices = 0;
-  long long clip_batch_stride = 0;     // 0 = the same positions for every batch item
+  long long clip_batch_stride = 0;          // 0 = the same positions for every batch item
   const std::int32_t* triangles = nullptr;  // [num_triangles][3], indices checked
   int num_triangles = 0;
   const std::uint8_t* mask = nullptr;  // [num_triangles] or null

@@ -22,10 +22,9 @@ __global__ void clear_keys(unsigned long long* keys, long long count) {
 }
 
 __global__ void raster_triangles(const double* clip, long long clip_batch_stride,
-                                 const int* triangles, int num_triangles,
-                                 const unsigned char* mask, int height, int width, int cull,
-                                 double w_epsilon, double guard_band,
-                                 unsigned long long* keys) {
+                                 const int* triangles, int num_triangles, const unsigned char* mask,
+                                 int height, int width, int cull, double w_epsilon,
+                                 double guard_band, unsigned long long* keys) {
   int f = blockIdx.x * blockDim.x + threadIdx.x;
   int b = blockIdx.y;
   if (f >= num_triangles) return;
@@ -73,14 +72,14 @@ extern "C" int faceg2e_rasterize_cuda(const double* clip, long long clip_batch_s
   const int threads = 256;
   if (count > 0) {
     clear_keys<<<static_cast<unsigned>((count + threads - 1) / threads), threads, 0, s>>>(keys,
-                                                                                       count);
+                                                                                          count);
   }
   if (num_triangles > 0 && batch > 0) {
     dim3 grid(static_cast<unsigned>((num_triangles + threads - 1) / threads),
               static_cast<unsigned>(batch));
     raster_triangles<<<grid, threads, 0, s>>>(clip, clip_batch_stride, triangles, num_triangles,
-                                             mask, height, width, cull, w_epsilon, guard_band,
-                                             keys);
+                                              mask, height, width, cull, w_epsilon, guard_band,
+                                              keys);
   }
   if (count > 0) {
     resolve_keys<<<static_cast<unsigned>((count + threads - 1) / threads), threads, 0, s>>>(

@@ -89,8 +89,7 @@ FACEG2E_HD ProjectedVertex project_vertex(const double clip[4], int width, int h
   const double w = clip[3];
   if (!(w > w_epsilon)) return p;  // also rejects NaN
   const double nx = clip[0] / w, ny = clip[1] / w, nz = clip[2] / w;
-  if (!(nx >= -guard_band && nx <= guard_band && ny >= -guard_band && ny <= guard_band))
-    return p;
+  if (!(nx >= -guard_band && nx <= guard_band && ny >= -guard_band && ny <= guard_band)) return p;
   if (!(nz == nz)) return p;
   p.x = snap((nx + 1.0) * 0.5 * static_cast<double>(width));
   p.y = snap((1.0 - ny) * 0.5 * static_cast<double>(height));

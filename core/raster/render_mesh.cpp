@@ -13,12 +13,18 @@ constexpr const char* kOp = "render_mesh";
 
 const char* mode_name(ShadingMode mode) {
   switch (mode) {
-    case ShadingMode::kGreyShaded: return "grey-shaded";
-    case ShadingMode::kNormalMap: return "normal-map";
-    case ShadingMode::kDepthMap: return "depth-map";
-    case ShadingMode::kTextured: return "textured";
-    case ShadingMode::kAlbedo: return "albedo";
-    case ShadingMode::kLatent: return "latent";
+    case ShadingMode::kGreyShaded:
+      return "grey-shaded";
+    case ShadingMode::kNormalMap:
+      return "normal-map";
+    case ShadingMode::kDepthMap:
+      return "depth-map";
+    case ShadingMode::kTextured:
+      return "textured";
+    case ShadingMode::kAlbedo:
+      return "albedo";
+    case ShadingMode::kLatent:
+      return "latent";
   }
   return "?";
 }
@@ -36,9 +42,11 @@ torch::Tensor pixel_normals(const MeshInputs& mesh, const Camera& camera,
                          ? mesh.vertex_normals.to(mesh.positions.scalar_type())
                          : vertex_normals(mesh.positions, mesh.triangles);
   if (vn.sizes() != mesh.positions.sizes())
-    throw Error("raster::render_mesh: mesh.vertex_normals must have the shape of the positions, "
-                "got " + detail::shape_string(mesh.vertex_normals) + " for positions " +
-                detail::shape_string(mesh.positions));
+    throw Error(
+        "raster::render_mesh: mesh.vertex_normals must have the shape of the positions, "
+        "got " +
+        detail::shape_string(mesh.vertex_normals) + " for positions " +
+        detail::shape_string(mesh.positions));
   if (params.normal_space == NormalSpace::kCamera) {
     // Directions transform by the rotation part of the (rigid) view matrix.
     const torch::Tensor rot = camera.view.to(vn.scalar_type()).narrow(1, 0, 3).narrow(2, 0, 3);

@@ -52,13 +52,13 @@ struct RenderMeshParams {
 
 // The mesh and its shading inputs. Tensors may be on the CPU or one CUDA device (all the same).
 struct MeshInputs {
-  torch::Tensor positions;  // [V, 3] or [B, V, 3] world positions, float32/float64 (required)
-  torch::Tensor triangles;  // [F, 3] int32/int64 (required)
+  torch::Tensor positions;      // [V, 3] or [B, V, 3] world positions, float32/float64 (required)
+  torch::Tensor triangles;      // [F, 3] int32/int64 (required)
   torch::Tensor triangle_mask;  // optional [F] bool: false = not drawn (eyelashes, ...)
-  torch::Tensor uvs;        // [T, 2] OBJ-convention UVs (texture modes)
-  torch::Tensor faces_uv;   // [F, 3] indices into uvs (texture modes)
-  torch::Tensor texture;    // [C, Ht, Wt] or [B, C, Ht, Wt] (texture modes)
-  torch::Tensor sh_gamma;   // [27] or [B, 27] (shaded modes; e.g. sh_light_preset(i))
+  torch::Tensor uvs;            // [T, 2] OBJ-convention UVs (texture modes)
+  torch::Tensor faces_uv;       // [F, 3] indices into uvs (texture modes)
+  torch::Tensor texture;        // [C, Ht, Wt] or [B, C, Ht, Wt] (texture modes)
+  torch::Tensor sh_gamma;       // [27] or [B, 27] (shaded modes; e.g. sh_light_preset(i))
   // Optional precomputed per-vertex normals [V, 3]/[B, V, 3] (world space). When undefined they
   // are computed from the positions with vertex_normals() (differentiable).
   torch::Tensor vertex_normals;

@@ -1,8 +1,8 @@
 #include "core/raster/sh_lighting.h"
 
-#include <cmath>
-
 #include <torch/torch.h>
+
+#include <cmath>
 
 #include "core/raster/tensor_checks.h"
 #include "core/util/error.h"
@@ -28,18 +28,17 @@ constexpr double kPresetTail[kShLightPresets][kShCoefficients - 1] = {
 torch::Tensor sh_basis(const torch::Tensor& normals) {
   detail::check_floating(normals, "sh_basis", "normals");
   if (normals.dim() < 1 || normals.size(-1) != 3)
-    throw Error("raster::sh_basis: normals must be [..., 3], got " +
-                detail::shape_string(normals));
+    throw Error("raster::sh_basis: normals must be [..., 3], got " + detail::shape_string(normals));
   const double pi = M_PI;
   const double a0 = pi, a1 = 2.0 * pi / std::sqrt(3.0), a2 = 2.0 * pi / std::sqrt(8.0);
   const double c0 = 1.0 / std::sqrt(4.0 * pi), c1 = std::sqrt(3.0) / std::sqrt(4.0 * pi),
                c2 = 3.0 * std::sqrt(5.0) / std::sqrt(12.0 * pi);
   const torch::Tensor x = normals.select(-1, 0), y = normals.select(-1, 1),
                       z = normals.select(-1, 2);
-  return torch::stack({torch::full_like(x, a0 * c0), y * (-a1 * c1), z * (a1 * c1),
-                       x * (-a1 * c1), x * y * (a2 * c2), y * z * (-a2 * c2),
-                       (z * z * 3.0 - 1.0) * (0.5 * a2 * c2 / std::sqrt(3.0)),
-                       x * z * (-a2 * c2), (x * x - y * y) * (0.5 * a2 * c2)},
+  return torch::stack({torch::full_like(x, a0 * c0), y * (-a1 * c1), z * (a1 * c1), x * (-a1 * c1),
+                       x * y * (a2 * c2), y * z * (-a2 * c2),
+                       (z * z * 3.0 - 1.0) * (0.5 * a2 * c2 / std::sqrt(3.0)), x * z * (-a2 * c2),
+                       (x * x - y * y) * (0.5 * a2 * c2)},
                       -1);
 }
 

@@ -1,8 +1,8 @@
 #include "core/raster/tensor_checks.h"
 
-#include <sstream>
-
 #include <torch/torch.h>
+
+#include <sstream>
 
 #include "core/util/error.h"
 
@@ -46,16 +46,16 @@ void check_same_device(const torch::Tensor& a, const char* a_name, const torch::
                  shape_string(a) + " and " + shape_string(b));
 }
 
-void check_dims(const torch::Tensor& t, std::vector<int64_t> dims, const char* op,
-                const char* name, const char* expected) {
+void check_dims(const torch::Tensor& t, std::vector<int64_t> dims, const char* op, const char* name,
+                const char* expected) {
   check_defined(t, op, name);
   for (int64_t d : dims)
     if (t.dim() == d) return;
   fail(op, std::string(name) + " must be " + expected + ", got " + shape_string(t));
 }
 
-void check_size(const torch::Tensor& t, int64_t dim, int64_t size, const char* op,
-                const char* name, const char* expected) {
+void check_size(const torch::Tensor& t, int64_t dim, int64_t size, const char* op, const char* name,
+                const char* expected) {
   if (t.size(dim) != size)
     fail(op, std::string(name) + " must be " + expected + ", got " + shape_string(t));
 }

@@ -43,8 +43,8 @@ UvProjection project_image_to_uv(const torch::Tensor& image, const torch::Tensor
   // Rasterize the UV layout.
   const auto dtype = clip_positions.scalar_type();
   const torch::Tensor u = uvs.select(1, 0).to(dtype), v = uvs.select(1, 1).to(dtype);
-  const torch::Tensor uv_clip = torch::stack(
-      {u * 2.0 - 1.0, v * 2.0 - 1.0, torch::zeros_like(u), torch::ones_like(u)}, 1);
+  const torch::Tensor uv_clip =
+      torch::stack({u * 2.0 - 1.0, v * 2.0 - 1.0, torch::zeros_like(u), torch::ones_like(u)}, 1);
   RasterizeParams rp;
   rp.height = params.uv_height;
   rp.width = params.uv_width;
@@ -69,8 +69,8 @@ UvProjection project_image_to_uv(const torch::Tensor& image, const torch::Tensor
   const torch::Tensor surface = interpolate(clip_positions, triangles, uv_frags).image;
   const torch::Tensor w = surface.select(-1, 3);
   const torch::Tensor safe_w = torch::where(w.gt(0), w, torch::ones_like(w));
-  const torch::Tensor grid = torch::stack(
-      {surface.select(-1, 0) / safe_w, surface.select(-1, 1).neg() / safe_w}, -1);
+  const torch::Tensor grid =
+      torch::stack({surface.select(-1, 0) / safe_w, surface.select(-1, 1).neg() / safe_w}, -1);
   UvProjection out;
   out.mask = visible.view({batch, 1, params.uv_height, params.uv_width}).to(img.scalar_type());
   out.image = at::grid_sampler(img, grid.to(img.scalar_type()), kBilinear, kZerosPadding,

@@ -1,11 +1,11 @@
 #pragma once
 // Small helpers shared by the raster tests: meshes and independent (float64, scalar) reference
 // computations.
+#include <torch/torch.h>
+
 #include <array>
 #include <cmath>
 #include <vector>
-
-#include <torch/torch.h>
 
 namespace faceg2e::raster::test {
 

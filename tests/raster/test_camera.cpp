@@ -1,9 +1,8 @@
 // Camera matrices, view sampling and prompt suffixes.
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <cmath>
-
-#include <torch/torch.h>
 
 #include "core/raster/camera.h"
 #include "core/util/error.h"
@@ -64,11 +63,11 @@ TEST(Camera, OrbitEyeAndProjection) {
   pp.fov_y_deg = 60.0;
   pp.near = 0.1;
   pp.far = 100.0;
-  const Camera cam = make_orbit_camera({ViewAngles{0.0, 0.0, 10.0}, ViewAngles{45.0, 0.0, 10.0}},
-                                       {0, 0, 0}, pp);
+  const Camera cam =
+      make_orbit_camera({ViewAngles{0.0, 0.0, 10.0}, ViewAngles{45.0, 0.0, 10.0}}, {0, 0, 0}, pp);
   EXPECT_EQ(cam.view.sizes(), (std::vector<int64_t>{2, 4, 4}));
-  const torch::Tensor clip =
-      transform_points(test::f64({0, 0, 0, 1, 0, 0}, {2, 3}), cam.view_projection().to(torch::kFloat64));
+  const torch::Tensor clip = transform_points(test::f64({0, 0, 0, 1, 0, 0}, {2, 3}),
+                                              cam.view_projection().to(torch::kFloat64));
   const double f = 1.0 / std::tan(30.0 * M_PI / 180.0);
   EXPECT_NEAR((clip[0][0][0] / clip[0][0][3]).item<double>(), 0.0, 1e-6);
   EXPECT_NEAR((clip[0][1][0] / clip[0][1][3]).item<double>(), f / 10.0, 1e-6);

@@ -3,10 +3,9 @@
 // hold the triangle ids fixed (the differentiable part) or verify that the perturbation left them
 // unchanged.
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <functional>
-
-#include <torch/torch.h>
 
 #include "core/raster/barycentrics.h"
 #include "core/raster/camera.h"
@@ -41,8 +40,8 @@ torch::Tensor numeric_grad(const std::function<double(const torch::Tensor&)>& f,
 void expect_grad_close(const torch::Tensor& analytic, const torch::Tensor& numeric, double tol) {
   const double scale = std::max(1.0, numeric.abs().max().item<double>());
   const double err = (analytic - numeric).abs().max().item<double>();
-  EXPECT_LT(err, tol * scale) << "max |autograd - finite difference| = " << err
-                              << " (scale " << scale << ")";
+  EXPECT_LT(err, tol * scale) << "max |autograd - finite difference| = " << err << " (scale "
+                              << scale << ")";
   EXPECT_GT(numeric.abs().sum().item<double>(), 0.0) << "gradient is trivially zero";
 }
 

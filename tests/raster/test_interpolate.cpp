@@ -1,6 +1,5 @@
 // Perspective-correct barycentrics and attribute interpolation.
 #include <gtest/gtest.h>
-
 #include <torch/torch.h>
 
 #include "core/raster/barycentrics.h"
@@ -92,15 +91,18 @@ TEST(Interpolate, PerCornerAttributesThroughTheirOwnIndex) {
   test::grid_mesh(3, 0.9, 0.0, 0.2, &pos, &triangles);
   const torch::Tensor clip = tilted_clip(pos);
   const torch::Tensor per_vertex = torch::rand({pos.size(0), 2}, torch::kFloat64);
-  const torch::Tensor corner_index = torch::arange(triangles.numel(), torch::kInt64).reshape({-1, 3});
-  const torch::Tensor per_corner = per_vertex.index_select(0, triangles.reshape({-1}).to(torch::kInt64));
+  const torch::Tensor corner_index =
+      torch::arange(triangles.numel(), torch::kInt64).reshape({-1, 3});
+  const torch::Tensor per_corner =
+      per_vertex.index_select(0, triangles.reshape({-1}).to(torch::kInt64));
   const Fragments frags = rasterize_fragments(clip, triangles, params_hw(16, 16));
   const torch::Tensor a = interpolate(per_vertex, triangles, frags).image;
   const torch::Tensor b = interpolate(per_corner, corner_index, frags).image;
   EXPECT_TRUE(torch::allclose(a, b, 0, 1e-14));
   // Batched attributes: each batch item uses its own values.
   const torch::Tensor batched = torch::stack({per_vertex, per_vertex * 2.0});
-  const Fragments frags2 = rasterize_fragments(torch::stack({clip, clip}), triangles, params_hw(16, 16));
+  const Fragments frags2 =
+      rasterize_fragments(torch::stack({clip, clip}), triangles, params_hw(16, 16));
   const torch::Tensor c = interpolate(batched, triangles, frags2).image;
   EXPECT_TRUE(torch::allclose(c[0], a[0], 0, 1e-14));
   EXPECT_TRUE(torch::allclose(c[1], a[0] * 2.0, 0, 1e-14));
@@ -112,8 +114,8 @@ TEST(Interpolate, RejectsBadInput) {
   const torch::Tensor clip = tilted_clip(pos);
   const Fragments frags = rasterize_fragments(clip, triangles, params_hw(8, 8));
   EXPECT_THROW(interpolate(pos.to(torch::kInt64), triangles, frags), Error);
-  EXPECT_THROW(interpolate(pos.narrow(0, 0, 3), triangles, frags), Error);      // index range
-  EXPECT_THROW(interpolate(pos, triangles.narrow(0, 0, 2), frags), Error);      // too few rows
+  EXPECT_THROW(interpolate(pos.narrow(0, 0, 3), triangles, frags), Error);  // index range
+  EXPECT_THROW(interpolate(pos, triangles.narrow(0, 0, 2), frags), Error);  // too few rows
   EXPECT_THROW(interpolate(torch::stack({pos, pos, pos}), triangles, frags), Error);  // batch
   EXPECT_THROW(perspective_barycentrics(clip, triangles, frags.triangle_id.to(torch::kInt64)),
                Error);

@@ -1,6 +1,5 @@
 // Rasterizer correctness against independent per-pixel computations.
 #include <gtest/gtest.h>
-
 #include <torch/torch.h>
 
 #include "core/raster/rasterize.h"
@@ -111,9 +110,9 @@ TEST(Rasterize, MatchesBruteForceOnRandomTriangles) {
       if (expect == -2) continue;
       ++compared;
       covered += expect >= 0;
-      ASSERT_EQ(ids[0][r][c], expect) << "pixel row " << r << " col " << c << " depth "
-                                      << depth[0][r][c] << " expected depth "
-                                      << ref.depth[static_cast<size_t>(r) * width + c];
+      ASSERT_EQ(ids[0][r][c], expect)
+          << "pixel row " << r << " col " << c << " depth " << depth[0][r][c] << " expected depth "
+          << ref.depth[static_cast<size_t>(r) * width + c];
       EXPECT_NEAR(depth[0][r][c], ref.depth[static_cast<size_t>(r) * width + c], 2e-3);
     }
   EXPECT_GT(compared, height * width * 3 / 4);
@@ -138,8 +137,10 @@ TEST(Rasterize, SharedEdgesAreWatertight) {
   std::vector<int32_t> t;
   for (int i = 0; i < 8; ++i) {
     // Mixed winding on purpose: coverage must not depend on it.
-    if (i % 2 == 0) t.insert(t.end(), {0, 1 + i, 1 + (i + 1) % 8});
-    else t.insert(t.end(), {0, 1 + (i + 1) % 8, 1 + i});
+    if (i % 2 == 0)
+      t.insert(t.end(), {0, 1 + i, 1 + (i + 1) % 8});
+    else
+      t.insert(t.end(), {0, 1 + (i + 1) % 8, 1 + i});
   }
   const torch::Tensor clip = f64(v, {-1, 4});
   const torch::Tensor triangles = tris(t);
@@ -179,8 +180,10 @@ TEST(Rasterize, JitteredGridCoversEachPixelOnce) {
   for (int64_t f = 0; f < num_tris; ++f) {
     torch::Tensor mask = torch::zeros({num_tris}, torch::kBool);
     mask[f] = true;
-    count += rasterize(clip, triangles, params_hw(size, size), mask).triangle_id[0].ge(0).to(
-        torch::kInt32);
+    count += rasterize(clip, triangles, params_hw(size, size), mask)
+                 .triangle_id[0]
+                 .ge(0)
+                 .to(torch::kInt32);
   }
   // The grid spans NDC [-0.8, 0.8]: pixel centres inside it are covered once, outside never.
   auto cnt = count.accessor<int32_t, 2>();
@@ -204,8 +207,7 @@ TEST(Rasterize, DepthTestKeepsTheNearerTriangle) {
     std::vector<double> v = order == 0 ? far_tri : near_tri;
     const std::vector<double>& second = order == 0 ? near_tri : far_tri;
     v.insert(v.end(), second.begin(), second.end());
-    const RasterOutput out =
-        rasterize(f64(v, {6, 4}), tris({0, 1, 2, 3, 4, 5}), params_hw(8, 8));
+    const RasterOutput out = rasterize(f64(v, {6, 4}), tris({0, 1, 2, 3, 4, 5}), params_hw(8, 8));
     const int near_id = order == 0 ? 1 : 0;
     EXPECT_TRUE(out.triangle_id.eq(near_id).all().item<bool>());
     // Window depth of z/w = -0.25 is 0.375 (the near triangle has z/w = -0.5 / 2).
@@ -230,21 +232,29 @@ TEST(Rasterize, NearPlaneCullingAndMask) {
   // A vertex with w <= epsilon rejects the whole triangle.
   std::vector<double> behind = front;
   behind[11] = 0.0;
-  EXPECT_TRUE(rasterize(f64(behind, {3, 4}), tris({0, 1, 2}), p).triangle_id.eq(-1).all().item<bool>());
+  EXPECT_TRUE(
+      rasterize(f64(behind, {3, 4}), tris({0, 1, 2}), p).triangle_id.eq(-1).all().item<bool>());
   // Back-face culling: CCW is front.
   p.cull = CullMode::kBack;
-  EXPECT_GT(rasterize(f64(front, {3, 4}), tris({0, 1, 2}), p).triangle_id.eq(0).sum().item<int64_t>(), 0);
-  EXPECT_TRUE(rasterize(f64(front, {3, 4}), tris({0, 2, 1}), p).triangle_id.eq(-1).all().item<bool>());
+  EXPECT_GT(
+      rasterize(f64(front, {3, 4}), tris({0, 1, 2}), p).triangle_id.eq(0).sum().item<int64_t>(), 0);
+  EXPECT_TRUE(
+      rasterize(f64(front, {3, 4}), tris({0, 2, 1}), p).triangle_id.eq(-1).all().item<bool>());
   p.cull = CullMode::kFront;
-  EXPECT_TRUE(rasterize(f64(front, {3, 4}), tris({0, 1, 2}), p).triangle_id.eq(-1).all().item<bool>());
+  EXPECT_TRUE(
+      rasterize(f64(front, {3, 4}), tris({0, 1, 2}), p).triangle_id.eq(-1).all().item<bool>());
   // Mask leaves triangles out.
   p.cull = CullMode::kNone;
   const torch::Tensor mask = torch::tensor({0}, torch::kUInt8);
-  EXPECT_TRUE(rasterize(f64(front, {3, 4}), tris({0, 1, 2}), p, mask).triangle_id.eq(-1).all().item<bool>());
+  EXPECT_TRUE(rasterize(f64(front, {3, 4}), tris({0, 1, 2}), p, mask)
+                  .triangle_id.eq(-1)
+                  .all()
+                  .item<bool>());
   // Depth outside [0, 1] (beyond the far plane) is clipped per sample.
   std::vector<double> beyond = front;
   for (int i = 0; i < 3; ++i) beyond[i * 4 + 2] = 1.5;
-  EXPECT_TRUE(rasterize(f64(beyond, {3, 4}), tris({0, 1, 2}), p).triangle_id.eq(-1).all().item<bool>());
+  EXPECT_TRUE(
+      rasterize(f64(beyond, {3, 4}), tris({0, 1, 2}), p).triangle_id.eq(-1).all().item<bool>());
 }
 
 TEST(Rasterize, BatchThreadsAndDtypesAgree) {

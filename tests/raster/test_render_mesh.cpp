@@ -1,9 +1,8 @@
 // render_mesh end to end on a quad facing the camera, where every mode has a closed form.
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <cmath>
-
-#include <torch/torch.h>
 
 #include "core/raster/render_mesh.h"
 #include "core/raster/uv_projection.h"
@@ -36,11 +35,13 @@ Quad make_quad() {
 
 bool inside_quad(int row, int col, int size) {
   const double lim = 1.0 / std::tan(M_PI / 6) / 4.0;
-  return std::abs(test::ndc_x(col, size)) < lim - 0.03 && std::abs(test::ndc_y(row, size)) < lim - 0.03;
+  return std::abs(test::ndc_x(col, size)) < lim - 0.03 &&
+         std::abs(test::ndc_y(row, size)) < lim - 0.03;
 }
 bool outside_quad(int row, int col, int size) {
   const double lim = 1.0 / std::tan(M_PI / 6) / 4.0;
-  return std::abs(test::ndc_x(col, size)) > lim + 0.03 || std::abs(test::ndc_y(row, size)) > lim + 0.03;
+  return std::abs(test::ndc_x(col, size)) > lim + 0.03 ||
+         std::abs(test::ndc_y(row, size)) > lim + 0.03;
 }
 
 TEST(RenderMesh, GreyShadedNormalAndDepthModes) {
@@ -96,10 +97,9 @@ TEST(RenderMesh, TexturedAlbedoAndLatent) {
   // Texture = u in channel 0, v in channel 1 (a linear ramp reproduces the UV exactly).
   const int n = 16;
   const torch::Tensor u = (torch::arange(n, torch::kFloat64) + 0.5) / n;
-  const torch::Tensor tex = torch::stack({u.view({1, n}).expand({n, n}),
-                                          (1.0 - u).view({n, 1}).expand({n, n}),
-                                          torch::ones({n, n}, torch::kFloat64),
-                                          torch::zeros({n, n}, torch::kFloat64)});
+  const torch::Tensor tex =
+      torch::stack({u.view({1, n}).expand({n, n}), (1.0 - u).view({n, 1}).expand({n, n}),
+                    torch::ones({n, n}, torch::kFloat64), torch::zeros({n, n}, torch::kFloat64)});
   q.mesh.texture = tex;  // 4 channels, like a VAE latent
   RenderMeshParams p;
   p.height = p.width = 32;
@@ -112,7 +112,8 @@ TEST(RenderMesh, TexturedAlbedoAndLatent) {
       if (!inside_quad(r, c, 32)) continue;
       // The quad is parallel to the image plane: u, v are affine in NDC. Away from the border
       // texels (where the ramp clamps) the bilinear lookup is exact.
-      const double uu = 0.5 + 0.5 * test::ndc_x(c, 32) / f4, vv = 0.5 + 0.5 * test::ndc_y(r, 32) / f4;
+      const double uu = 0.5 + 0.5 * test::ndc_x(c, 32) / f4,
+                   vv = 0.5 + 0.5 * test::ndc_y(r, 32) / f4;
       if (uu < 1.0 / n || uu > 1 - 1.0 / n || vv < 1.0 / n || vv > 1 - 1.0 / n) continue;
       EXPECT_NEAR(out.image[0][0][r][c].item<double>(), uu, 1e-6);  // float32 camera
       EXPECT_NEAR(out.image[0][1][r][c].item<double>(), vv, 1e-6);
@@ -162,11 +163,12 @@ TEST(UvProjection, ScreenRampLandsOnTheTexelsAndHiddenTrianglesGetNothing) {
   const Fragments view = rasterize_fragments(clip, q.mesh.triangles, rp);
   // The view image: a ramp in x, value (x_ndc + 1) / 2 at every pixel centre.
   const torch::Tensor ramp = ((torch::arange(32, torch::kFloat64) + 0.5) / 32.0)
-                                 .view({1, 1, 1, 32}).expand({1, 1, 32, 32});
+                                 .view({1, 1, 1, 32})
+                                 .expand({1, 1, 32, 32});
   UvProjectionParams up;
   up.uv_height = up.uv_width = 16;
-  const UvProjection uv = project_image_to_uv(ramp, clip, q.mesh.triangles, q.mesh.uvs,
-                                              q.mesh.faces_uv, view, up);
+  const UvProjection uv =
+      project_image_to_uv(ramp, clip, q.mesh.triangles, q.mesh.uvs, q.mesh.faces_uv, view, up);
   ASSERT_EQ(uv.image.sizes(), (std::vector<int64_t>{1, 1, 16, 16}));
   EXPECT_TRUE(uv.mask.eq(1).all().item<bool>());
   const double f4 = 1.0 / std::tan(M_PI / 6) / 4.0;
@@ -180,17 +182,17 @@ TEST(UvProjection, ScreenRampLandsOnTheTexelsAndHiddenTrianglesGetNothing) {
 
   // A second, larger quad in front hides the first one completely.
   MeshInputs two = q.mesh;
-  two.positions = torch::cat({q.mesh.positions * test::f64({1, 1, 1}, {1, 3}),
-                              q.mesh.positions * test::f64({3, 3, 0}, {1, 3}) +
-                                  test::f64({0, 0, 1}, {1, 3})});
+  two.positions =
+      torch::cat({q.mesh.positions * test::f64({1, 1, 1}, {1, 3}),
+                  q.mesh.positions * test::f64({3, 3, 0}, {1, 3}) + test::f64({0, 0, 1}, {1, 3})});
   two.triangles = test::tris({0, 1, 2, 0, 2, 3, 4, 5, 6, 4, 6, 7});
   // UVs: the hidden quad in u < 0.5, the front quad in u > 0.5.
   two.uvs = test::f64({0, 0, 0.5, 0, 0.5, 1, 0, 1, 0.5, 0, 1, 0, 1, 1, 0.5, 1}, {8, 2});
   two.faces_uv = two.triangles;
   const torch::Tensor clip2 = transform_points(two.positions, vp);
   const Fragments view2 = rasterize_fragments(clip2, two.triangles, rp);
-  const UvProjection uv2 = project_image_to_uv(ramp, clip2, two.triangles, two.uvs, two.faces_uv,
-                                               view2, up);
+  const UvProjection uv2 =
+      project_image_to_uv(ramp, clip2, two.triangles, two.uvs, two.faces_uv, view2, up);
   EXPECT_TRUE(uv2.mask.narrow(3, 0, 8).eq(0).all().item<bool>());
   EXPECT_TRUE(uv2.image.narrow(3, 0, 8).eq(0).all().item<bool>());
   EXPECT_TRUE(uv2.mask.narrow(3, 8, 8).eq(1).all().item<bool>());

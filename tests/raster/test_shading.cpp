@@ -1,9 +1,8 @@
 // SH lighting, normal maps, depth maps, vertex normals and texture lookups against hand values.
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <cmath>
-
-#include <torch/torch.h>
 
 #include "core/raster/image_maps.h"
 #include "core/raster/sh_lighting.h"
@@ -21,10 +20,15 @@ double reference_radiance(const double n[3], const double g[9], double init_lit)
   const double c0 = 1 / std::sqrt(4 * pi), c1 = std::sqrt(3.0) / std::sqrt(4 * pi),
                c2 = 3 * std::sqrt(5.0) / std::sqrt(12 * pi);
   const double x = n[0], y = n[1], z = n[2];
-  const double Y[9] = {a0 * c0,           -a1 * c1 * y,     a1 * c1 * z,
-                       -a1 * c1 * x,      a2 * c2 * x * y,  -a2 * c2 * y * z,
+  const double Y[9] = {a0 * c0,
+                       -a1 * c1 * y,
+                       a1 * c1 * z,
+                       -a1 * c1 * x,
+                       a2 * c2 * x * y,
+                       -a2 * c2 * y * z,
                        0.5 * a2 * c2 / std::sqrt(3.0) * (3 * z * z - 1),
-                       -a2 * c2 * x * z,  0.5 * a2 * c2 * (x * x - y * y)};
+                       -a2 * c2 * x * z,
+                       0.5 * a2 * c2 * (x * x - y * y)};
   double r = 0;
   for (int j = 0; j < 9; ++j) r += Y[j] * (g[j] + (j == 0 ? init_lit : 0.0));
   return r;
