@@ -44,6 +44,8 @@ class Guidance {
   virtual GuidanceResult compute(const torch::Tensor& input, bool input_is_latent,
                                  const GuidanceStep& step) = 0;
   virtual bool needs_target() const { return false; }
+  // True when the objective uses GuidanceStep::control (ControlNet depth).
+  virtual bool wants_control() const { return false; }
   // True when RGB inputs are encoded by a VAE (so a latent phase is possible).
   virtual bool works_in_latent_space() const = 0;
   // Frees device memory (models) once the stage is over.

@@ -1,0 +1,161 @@
+#include "core/guidance/text_sds.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "core/diffusion/checkpoint.h"
+#include "core/diffusion/sds.h"
+#include "core/diffusion/text_encoder.h"
+#include "core/diffusion/tokenizer.h"
+#include "core/util/error.h"
+
+namespace faceg2e::guidance {
+
+namespace fs = std::filesystem;
+
+VaeCodec::VaeCodec(diffusion::AutoencoderKL vae, int image_size)
+    : vae_(std::move(vae)), image_size_(image_size) {
+  // Gradients flow through the VAE to the render, never into its weights.
+  for (auto& p : vae_->parameters()) p.requires_grad_(false);
+}
+
+torch::Tensor VaeCodec::encode(const torch::Tensor& rgb01) {
+  FACEG2E_CHECK(!vae_.is_empty(), "VAE already released");
+  return vae_->encode(rgb01 * 2.0 - 1.0).mean * vae_->scaling_factor();
+}
+
+torch::Tensor VaeCodec::decode(const torch::Tensor& latent) {
+  FACEG2E_CHECK(!vae_.is_empty(), "VAE already released");
+  return (vae_->decode(latent / vae_->scaling_factor()) + 1.0) * 0.5;
+}
+
+void VaeCodec::release() { vae_ = diffusion::AutoencoderKL(nullptr); }
+
+TextSdsGuidance::TextSdsGuidance(TextSdsParams params, diffusion::UNet2DConditionModel unet,
+                                 std::optional<diffusion::ControlNetModel> controlnet,
+                                 std::shared_ptr<LatentCodec> codec, PromptEmbeddings prompts)
+    : params_(params),
+      schedule_(params.schedule),
+      unet_(std::move(unet)),
+      controlnet_(std::move(controlnet)),
+      codec_(std::move(codec)),
+      prompts_(std::move(prompts)) {
+  for (auto& c : prompts_.cond) FACEG2E_CHECK(c.defined(), "text SDS needs all prompt embeddings");
+  FACEG2E_CHECK(prompts_.uncond.defined(), "text SDS needs the unconditional embedding");
+}
+
+void TextSdsGuidance::release() {
+  unet_.reset();
+  controlnet_.reset();
+  if (codec_) codec_->release();
+}
+
+GuidanceResult TextSdsGuidance::compute(const torch::Tensor& input, bool input_is_latent,
+                                        const GuidanceStep& step) {
+  FACEG2E_CHECK(unet_.has_value(), "text SDS: models already released");
+  torch::Tensor z;
+  if (input_is_latent) {
+    z = input;
+  } else {
+    if (!codec_) throw Error("text SDS: an RGB input needs a VAE");
+    z = codec_->encode(resize_for_codec(input, codec_->image_size()));
+  }
+  const double ab = schedule_.alpha_bar(step.t);
+  torch::Tensor grad;
+  double report = 0;
+  {
+    torch::NoGradGuard no_grad;
+    torch::Tensor noise = seeded_noise_like(z, step.generator);
+    torch::Tensor z_t = std::sqrt(ab) * z.detach() + std::sqrt(1 - ab) * noise;
+    const int64_t B = z.size(0);
+    torch::Tensor cond = prompts_.cond[static_cast<int>(step.view)].to(z.device());
+    torch::Tensor uncond = prompts_.uncond.to(z.device());
+    torch::Tensor emb = torch::cat({cond.expand({B, -1, -1}), uncond.expand({B, -1, -1})});
+    torch::Tensor batch = torch::cat({z_t, z_t});
+    torch::Tensor tt = torch::full({2 * B}, static_cast<int64_t>(step.t),
+                                   torch::TensorOptions().dtype(torch::kLong).device(z.device()));
+    std::vector<torch::Tensor> down;
+    torch::Tensor mid;
+    if (controlnet_) {
+      FACEG2E_CHECK(step.control.defined(), "ControlNet SDS needs the view's depth condition");
+      torch::Tensor c = step.control.to(z.device(), z.scalar_type());
+      const int64_t hint = z.size(2) * 8;
+      c = resize_for_codec(c, static_cast<int>(hint));
+      diffusion::ControlNetOutput o = (*controlnet_)->forward(
+          batch, tt, emb, torch::cat({c, c}), params_.controlnet_scale);
+      down = o.down_residuals;
+      mid = o.mid_residual;
+    }
+    torch::Tensor eps = (*unet_)->forward(batch, tt, emb, down, mid);
+    auto [eps_text, eps_uncond] = diffusion::split_cfg_batch(eps, diffusion::CfgBatchOrder::TextFirst);
+    torch::Tensor eps_hat = diffusion::guided_eps_sds(eps_text, eps_uncond, params_.guidance_scale);
+    grad = torch::nan_to_num((1 - ab) * (eps_hat - noise), 0.0, 0.0, 0.0);
+    report = grad.pow(2).mean().item<double>();
+  }
+  return {sds_surrogate_loss(z, grad), report};
+}
+
+namespace {
+
+std::shared_ptr<diffusion::ClipTokenizer> find_tokenizer(const diffusion::ModelInfo& info,
+                                                         const SdLoadOptions& o) {
+  std::vector<fs::path> tried;
+  auto try_dir = [&](const fs::path& d) -> std::shared_ptr<diffusion::ClipTokenizer> {
+    if (d.empty()) return nullptr;
+    tried.push_back(d);
+    if (fs::exists(d / "vocab.json") && fs::exists(d / "merges.txt"))
+      return diffusion::ClipTokenizer::from_folder(d);
+    return nullptr;
+  };
+  const fs::path base = fs::is_directory(o.checkpoint) ? o.checkpoint : o.checkpoint.parent_path();
+  const bool sd2 = info.text_encoder == diffusion::TextEncoderFlavour::OpenClip;
+  for (const fs::path& d :
+       {info.tokenizer_dir, base / "tokenizer", base.parent_path() / (sd2 ? "tokenizer_sd2" : "tokenizer"),
+        base.parent_path() / "tokenizer", o.tokenizer_dir.value_or(fs::path())}) {
+    if (auto t = try_dir(d)) return t;
+  }
+  std::string msg = "no CLIP tokenizer (vocab.json + merges.txt) for " + o.checkpoint.string() +
+                    "; looked in:";
+  for (auto& t : tried) msg += " " + t.string();
+  throw NotFoundError(msg + ". Put a tokenizer/ folder beside the checkpoint.");
+}
+
+}  // namespace
+
+LoadedSd load_text_sds(const SdLoadOptions& o) {
+  const diffusion::ModelInfo info = diffusion::inspect_model(o.checkpoint);
+  auto tokenizer = find_tokenizer(info, o);
+  diffusion::ClipTextModel text_model =
+      diffusion::load_clip_text_model(diffusion::load_component(o.checkpoint, diffusion::Component::TextEncoder),
+                                      torch::kFloat, o.device);
+  const diffusion::TextConditioning mode =
+      (info.format == diffusion::CheckpointFormat::LdmSingleFile &&
+       info.text_encoder == diffusion::TextEncoderFlavour::OpenClip)
+          ? diffusion::TextConditioning::PenultimateFinalLn
+          : diffusion::TextConditioning::LastHidden;
+  diffusion::TextConditioner text(tokenizer, text_model, mode);
+  PromptEmbeddings prompts;
+  prompts.cond[0] = text.encode(o.prompt);
+  prompts.cond[1] = text.encode(o.prompt + ", front view");
+  prompts.cond[2] = text.encode(o.prompt + ", side view");
+  prompts.cond[3] = text.encode(o.prompt + ", back view");
+  prompts.uncond = text.encode(o.negative_prompt);
+  text.release_encoder();  // only the UNet, ControlNet and VAE stay on the device
+
+  auto unet = diffusion::make_unet(diffusion::load_component(o.checkpoint, diffusion::Component::UNet),
+                                   o.device);
+  auto codec = std::make_shared<VaeCodec>(
+      diffusion::make_vae(diffusion::load_component(o.checkpoint, diffusion::Component::VAE), o.device),
+      o.params.vae_image_size);
+  std::optional<diffusion::ControlNetModel> controlnet;
+  if (o.controlnet)
+    controlnet = diffusion::make_controlnet(
+        diffusion::load_component(*o.controlnet, diffusion::Component::ControlNet), o.device);
+  LoadedSd out;
+  out.codec = codec;
+  out.guidance = std::make_shared<TextSdsGuidance>(o.params, unet, controlnet, codec, prompts);
+  return out;
+}
+
+}  // namespace faceg2e::guidance
