@@ -162,6 +162,13 @@ torch::Tensor ClipTextModelImpl::conditioning(const torch::Tensor& input_ids, Te
   return text_model_->final_layer_norm(hs[hs.size() - 2]);
 }
 
+TextConditioning default_conditioning(const ModelInfo& info) {
+  const bool single_file =
+      info.format == CheckpointFormat::LdmSingleFile || info.format == CheckpointFormat::LllyasvielControlNet;
+  return single_file && info.text_encoder == TextEncoderFlavour::OpenClip ? TextConditioning::PenultimateFinalLn
+                                                                          : TextConditioning::LastHidden;
+}
+
 ClipTextModel load_clip_text_model(const ComponentWeights& weights, torch::ScalarType dtype, torch::Device device) {
   ClipTextModel model(ClipTextConfig::from_json(weights.config));
   model->to(device, dtype);

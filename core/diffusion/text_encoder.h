@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/diffusion/checkpoint.h"
 #include "core/diffusion/state_dict.h"
 #include "core/diffusion/tokenizer.h"
 
@@ -47,6 +48,11 @@ enum class TextConditioning {
   LastHidden,          // SD1.x and diffusers folders: last_hidden_state
   PenultimateFinalLn,  // OpenCLIP single-file SD2.x: final_layer_norm(hidden_states[-2])
 };
+
+// The conditioning a checkpoint's pipeline uses: OpenCLIP single-file checkpoints (SD2.x) carry
+// every OpenCLIP layer and condition on the penultimate one; diffusers / transformers folders
+// already dropped that last layer (SD2 folders have 23 of 24), so they use last_hidden_state.
+TextConditioning default_conditioning(const ModelInfo& info);
 
 class ClipAttentionImpl : public torch::nn::Module {
  public:

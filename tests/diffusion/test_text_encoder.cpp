@@ -83,3 +83,12 @@ TEST(ClipTextModel, RejectsBadConfigAndIds) {
   EXPECT_THROW(m->forward(torch::tensor({{1, 12}}, torch::kLong)), Error);
   EXPECT_THROW(m->forward(torch::zeros({1, 78}, torch::kLong)), Error);
 }
+
+TEST(TextConditioner, DefaultConditioningFollowsTheFormat) {
+  const auto dir = ref_dir();
+  EXPECT_EQ(default_conditioning(inspect_model(dir / "checkpoints" / "sd2_ldm.safetensors")),
+            TextConditioning::PenultimateFinalLn);
+  EXPECT_EQ(default_conditioning(inspect_model(dir / "checkpoints" / "sd1_ldm.safetensors")),
+            TextConditioning::LastHidden);
+  EXPECT_EQ(default_conditioning(inspect_model(dir / "models" / "text_encoder_sd2")), TextConditioning::LastHidden);
+}
