@@ -53,7 +53,8 @@ void run_import(const std::string& dir, const std::string& out) {
     std::fprintf(stderr, "warning: %s\n", w.c_str());
   };
   opt.progress = [](int done, int total) {
-    if (done == total || done % 20 == 0) std::fprintf(stderr, "read %d/%d OBJ files\n", done, total);
+    if (done == total || done % 20 == 0)
+      std::fprintf(stderr, "read %d/%d OBJ files\n", done, total);
   };
   const face::FaceModel m = face::import_ict_facekit(dir, opt);
   face::save_f3dm(m, out);
@@ -87,13 +88,15 @@ void run_info(const std::string& flag) {
   std::printf("parts:\n");
   const auto& parts = m.meta.at("parts");
   for (std::size_t p = 0; p < parts.size(); ++p) {
-    const std::string name = parts[p].is_object() ? parts[p].value("name", std::string("?")) : std::string("?");
+    const std::string name =
+        parts[p].is_object() ? parts[p].value("name", std::string("?")) : std::string("?");
     std::printf("  %2zu %-22s %6d triangles\n", p, name.c_str(), tris[int(p)]);
   }
   std::printf("units:        %s\n", m.meta.value("units", std::string("centimetres")).c_str());
   std::printf("axes:         %s\n", m.meta.value("axes", std::string("?")).c_str());
   const std::string lic = m.license_text.substr(0, m.license_text.find('\n'));
-  std::printf("licence:      %s (%s)\n", lic.c_str(), m.meta.value("license", std::string()).c_str());
+  std::printf("licence:      %s (%s)\n", lic.c_str(),
+              m.meta.value("license", std::string()).c_str());
 }
 
 struct NewArgs {
@@ -105,22 +108,24 @@ void run_new(const NewArgs& a) {
   session::ProjectState p;
   p.face_model_name = session::face_model_name(m);
   if (!a.identity.empty()) p.face.coeffs.identity = session::read_coefficients_file(a.identity);
-  if (!a.expression.empty()) p.face.coeffs.expression = session::read_coefficients_file(a.expression);
+  if (!a.expression.empty())
+    p.face.coeffs.expression = session::read_coefficients_file(a.expression);
   session::check_coefficients(p.face.coeffs, m, "new");
   if (!a.albedo.empty()) {
     p.face.albedo = read_image(a.albedo, 3);
     const int side = std::max(p.face.albedo.width, p.face.albedo.height);
     if (side < 16) throw FormatError(a.albedo, "the albedo atlas is smaller than 16 px");
     // The atlas is square; a non-square image is stretched to its longer side.
-    if (p.face.albedo.width != p.face.albedo.height) p.face.albedo = session::resample_bilinear(p.face.albedo, side);
+    if (p.face.albedo.width != p.face.albedo.height)
+      p.face.albedo = session::resample_bilinear(p.face.albedo, side);
   }
   p.generation = {{"command", "new"},
                   {"identity_file", a.identity},
                   {"expression_file", a.expression},
                   {"albedo_file", a.albedo}};
   session::save_project(a.out, p);
-  std::printf("wrote project %s (%zu identity, %zu expression coefficients, %s albedo)\n", a.out.c_str(),
-              p.face.coeffs.identity.size(), p.face.coeffs.expression.size(),
+  std::printf("wrote project %s (%zu identity, %zu expression coefficients, %s albedo)\n",
+              a.out.c_str(), p.face.coeffs.identity.size(), p.face.coeffs.expression.size(),
               p.face.albedo.empty() ? "default" : "custom");
 }
 
@@ -142,22 +147,26 @@ void run_export(const ExportArgs& a) {
     state = std::move(p.face);
     opt.generation = p.generation;
   }
-  session::check_coefficients(state.coeffs, m, a.project.empty() ? "export" : "project " + a.project);
+  session::check_coefficients(state.coeffs, m,
+                              a.project.empty() ? "export" : "project " + a.project);
   const face::UvAtlas atlas = face::build_uv_atlas(m);
   const auto regions = try_regions(m);
   const auto r = session::export_obj(m, atlas, state, a.out, opt, regions ? &*regions : nullptr);
-  std::printf("wrote %s\n      %s\n      %s\n      %s\n", r.obj.string().c_str(), r.mtl.string().c_str(),
-              r.texture.string().c_str(), r.sidecar.string().c_str());
+  std::printf("wrote %s\n      %s\n      %s\n      %s\n", r.obj.string().c_str(),
+              r.mtl.string().c_str(), r.texture.string().c_str(), r.sidecar.string().c_str());
 }
 
 }  // namespace
 
 void register_face_commands(CLI::App& app) {
   {
-    auto* cmd = app.add_subcommand("import-ict", "Convert the upstream ICT-FaceKit FaceXModel/ folder to F3DM v1");
+    auto* cmd = app.add_subcommand(
+        "import-ict", "Convert the upstream ICT-FaceKit FaceXModel/ folder to F3DM v1");
     auto dir = std::make_shared<std::string>();
     auto out = std::make_shared<std::string>();
-    cmd->add_option("FACEXMODEL_DIR", *dir, "ICT-FaceKit FaceXModel/ folder (OBJs + vertex_indices.json)")->required();
+    cmd->add_option("FACEXMODEL_DIR", *dir,
+                    "ICT-FaceKit FaceXModel/ folder (OBJs + vertex_indices.json)")
+        ->required();
     cmd->add_option("OUT", *out, "output .f3dm file")->required();
     cmd->callback([dir, out] { run_import(*dir, *out); });
   }
@@ -171,17 +180,23 @@ void register_face_commands(CLI::App& app) {
     auto* cmd = app.add_subcommand("new", "Make a project folder holding one face state");
     auto a = std::make_shared<NewArgs>();
     cmd->add_option("--out", a->out, "project folder to write")->required();
-    cmd->add_option("--identity", a->identity, "JSON list of identity coefficients (missing modes are 0)");
-    cmd->add_option("--expression", a->expression, "JSON list of expression weights (missing are 0)");
-    cmd->add_option("--albedo", a->albedo, "albedo PNG in the export atlas layout (any square size)");
-    cmd->add_option("--face-model", a->face_model, "F3DM file (default: the documented search order)");
+    cmd->add_option("--identity", a->identity,
+                    "JSON list of identity coefficients (missing modes are 0)");
+    cmd->add_option("--expression", a->expression,
+                    "JSON list of expression weights (missing are 0)");
+    cmd->add_option("--albedo", a->albedo,
+                    "albedo PNG in the export atlas layout (any square size)");
+    cmd->add_option("--face-model", a->face_model,
+                    "F3DM file (default: the documented search order)");
     cmd->callback([a] { run_new(*a); });
   }
   {
-    auto* cmd = app.add_subcommand("export", "Export a project (or the default face) as OBJ + MTL + PNG + JSON");
+    auto* cmd = app.add_subcommand(
+        "export", "Export a project (or the default face) as OBJ + MTL + PNG + JSON");
     auto a = std::make_shared<ExportArgs>();
     cmd->add_option("--project", a->project, "project folder (default: the default face)");
-    cmd->add_option("--face-model", a->face_model, "F3DM file (default: the documented search order)");
+    cmd->add_option("--face-model", a->face_model,
+                    "F3DM file (default: the documented search order)");
     cmd->add_option("--out", a->out, "output folder")->required();
     cmd->add_option("--texture-size", a->texture_size, "albedo texture size")
         ->check(CLI::IsMember({1024, 2048, 4096}));

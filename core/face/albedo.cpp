@@ -91,7 +91,8 @@ void blur_rect(FloatImage& img, const PixelRect& r, int radius, int passes) {
 
 Image8 default_albedo(const FaceModel& model, const UvAtlas& atlas, int size,
                       const RegionLabels* regions, const AlbedoParams& p, int channels) {
-  if (size < 16 || size > 16384) throw Error("default_albedo: size " + std::to_string(size) + " out of range 16..16384");
+  if (size < 16 || size > 16384)
+    throw Error("default_albedo: size " + std::to_string(size) + " out of range 16..16384");
   if (channels != 3 && channels != 4) throw Error("default_albedo: channels must be 3 or 4");
   if (regions && regions->vertex_labels.size() != std::size_t(model.num_vertices))
     throw Error("default_albedo: region labels do not match the model's vertex count");
@@ -127,22 +128,35 @@ Image8 default_albedo(const FaceModel& model, const UvAtlas& atlas, int size,
             col = face_label_color(regions, label, p);
             break;
           }
-          case kCellHead: col = p.scalp; break;
+          case kCellHead:
+            col = p.scalp;
+            break;
           case kCellSclera: {
             const float rr = std::hypot(lu - 0.5f, lv - 0.5f);
-            const Rgb iris = mix(p.pupil, p.iris, smoothstep(p.sclera_pupil_radius * 0.8f, p.sclera_pupil_radius * 1.2f, rr));
-            col = mix(iris, p.sclera, smoothstep(p.sclera_iris_radius * 0.9f, p.sclera_iris_radius * 1.1f, rr));
+            const Rgb iris =
+                mix(p.pupil, p.iris,
+                    smoothstep(p.sclera_pupil_radius * 0.8f, p.sclera_pupil_radius * 1.2f, rr));
+            col = mix(iris, p.sclera,
+                      smoothstep(p.sclera_iris_radius * 0.9f, p.sclera_iris_radius * 1.1f, rr));
             break;
           }
           case kCellIris: {
             const float rr = std::hypot(lu - 0.5f, lv - 0.5f);
-            const Rgb iris = mix(p.pupil, p.iris, smoothstep(p.iris_pupil_radius * 0.8f, p.iris_pupil_radius * 1.2f, rr));
+            const Rgb iris =
+                mix(p.pupil, p.iris,
+                    smoothstep(p.iris_pupil_radius * 0.8f, p.iris_pupil_radius * 1.2f, rr));
             col = mix(iris, p.sclera, smoothstep(p.iris_radius * 0.95f, p.iris_radius * 1.05f, rr));
             break;
           }
-          case kCellGumsTongue: col = p.gums_tongue; break;
-          case kCellTeeth: col = p.teeth; break;
-          default: col = p.untextured; break;
+          case kCellGumsTongue:
+            col = p.gums_tongue;
+            break;
+          case kCellTeeth:
+            col = p.teeth;
+            break;
+          default:
+            col = p.untextured;
+            break;
         }
         img.set(x, y, col);
       }
@@ -158,17 +172,20 @@ Image8 default_albedo(const FaceModel& model, const UvAtlas& atlas, int size,
       const int t = model.faces_uv[3 * f + k], vi = model.faces[3 * f + k];
       u[k] = atlas.uvs[2 * t];
       v[k] = atlas.uvs[2 * t + 1];
-      col[k] = vertex_label_color(regions, model.vertex_part[vi], regions ? regions->vertex_labels[vi] : -1, p);
+      col[k] = vertex_label_color(regions, model.vertex_part[vi],
+                                  regions ? regions->vertex_labels[vi] : -1, p);
     }
     for_each_texel_in_triangle(u, v, size, [&](int x, int y, float b0, float b1, float b2) {
-      img.set(x, y, {b0 * col[0][0] + b1 * col[1][0] + b2 * col[2][0],
-                     b0 * col[0][1] + b1 * col[1][1] + b2 * col[2][1],
-                     b0 * col[0][2] + b1 * col[1][2] + b2 * col[2][2]});
+      img.set(x, y,
+              {b0 * col[0][0] + b1 * col[1][0] + b2 * col[2][0],
+               b0 * col[0][1] + b1 * col[1][1] + b2 * col[2][1],
+               b0 * col[0][2] + b1 * col[1][2] + b2 * col[2][2]});
     });
   }
 
   const int radius = std::max(1, int(std::lround(p.blur_radius_per_1024 * size / 1024.0f)));
-  for (int c : {kCellFace, kCellHead}) blur_rect(img, to_pixels(atlas.cells[c].rect, size), radius, 3);
+  for (int c : {kCellFace, kCellHead})
+    blur_rect(img, to_pixels(atlas.cells[c].rect, size), radius, 3);
 
   Image8 out;
   out.width = out.height = size;
@@ -176,7 +193,8 @@ Image8 default_albedo(const FaceModel& model, const UvAtlas& atlas, int size,
   out.pixels.resize(std::size_t(size) * size * channels);
   for (std::size_t i = 0; i < std::size_t(size) * size; ++i) {
     for (int k = 0; k < 3; ++k)
-      out.pixels[i * channels + k] = static_cast<std::uint8_t>(std::clamp(std::lround(img.rgb[3 * i + k]), 0L, 255L));
+      out.pixels[i * channels + k] =
+          static_cast<std::uint8_t>(std::clamp(std::lround(img.rgb[3 * i + k]), 0L, 255L));
     if (channels == 4) out.pixels[i * channels + 3] = 255;
   }
   return out;

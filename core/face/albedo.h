@@ -14,15 +14,15 @@ namespace faceg2e::face {
 
 struct AlbedoParams {
   using Rgb = std::array<float, 3>;  // linear 0..255 sRGB values
-  Rgb skin{198, 150, 122};     // a mid, neutral skin tone
-  Rgb scalp{180, 136, 112};    // back of the head and neck, a little darker
+  Rgb skin{198, 150, 122};           // a mid, neutral skin tone
+  Rgb scalp{180, 136, 112};          // back of the head and neck, a little darker
   Rgb lips{168, 82, 84};
   Rgb brows{92, 66, 50};
   Rgb eye_region{186, 138, 114};
   Rgb mouth_socket{110, 40, 45};
   Rgb eye_socket{150, 100, 90};
   Rgb sclera{232, 226, 220};
-  Rgb iris{96, 64, 40};        // brown
+  Rgb iris{96, 64, 40};  // brown
   Rgb pupil{18, 14, 12};
   Rgb gums_tongue{190, 90, 100};
   Rgb teeth{236, 228, 205};
@@ -42,6 +42,7 @@ struct AlbedoParams {
 // `regions` may be null (labels not available): the face cell is then plain skin with lips.
 // `channels` 3 (RGB) or 4 (RGBA, opaque). Throws faceg2e::Error on a bad size.
 Image8 default_albedo(const FaceModel& model, const UvAtlas& atlas, int size,
-                      const RegionLabels* regions, const AlbedoParams& params = {}, int channels = 3);
+                      const RegionLabels* regions, const AlbedoParams& params = {},
+                      int channels = 3);
 
 }  // namespace faceg2e::face

@@ -28,21 +28,31 @@ enum DType : std::uint32_t { kFloat32 = 1, kFloat16 = 2, kInt32 = 3, kUInt8 = 4 
 
 std::size_t dtype_size(std::uint32_t dtype) {
   switch (dtype) {
-    case kFloat32: return 4;
-    case kFloat16: return 2;
-    case kInt32: return 4;
-    case kUInt8: return 1;
-    default: return 0;
+    case kFloat32:
+      return 4;
+    case kFloat16:
+      return 2;
+    case kInt32:
+      return 4;
+    case kUInt8:
+      return 1;
+    default:
+      return 0;
   }
 }
 
 const char* dtype_name(std::uint32_t dtype) {
   switch (dtype) {
-    case kFloat32: return "float32";
-    case kFloat16: return "float16";
-    case kInt32: return "int32";
-    case kUInt8: return "uint8";
-    default: return "unknown";
+    case kFloat32:
+      return "float32";
+    case kFloat16:
+      return "float16";
+    case kInt32:
+      return "int32";
+    case kUInt8:
+      return "uint8";
+    default:
+      return "unknown";
   }
 }
 
@@ -108,7 +118,8 @@ class Reader {
       e.dtype = read_le<std::uint32_t>(p + 32);
       if (dtype_size(e.dtype) == 0) fail(where + ": unknown dtype " + std::to_string(e.dtype));
       e.ndim = read_le<std::uint32_t>(p + 36);
-      if (e.ndim < 1 || e.ndim > 4) fail(where + ": ndim " + std::to_string(e.ndim) + " not in 1..4");
+      if (e.ndim < 1 || e.ndim > 4)
+        fail(where + ": ndim " + std::to_string(e.ndim) + " not in 1..4");
       e.count = 1;
       for (int d = 0; d < 4; ++d) {
         e.shape[d] = read_le<std::uint32_t>(p + 40 + 4 * d);
@@ -140,7 +151,8 @@ class Reader {
     if (it == entries_.end()) fail("required array '" + name + "' is missing");
     const Entry& e = it->second;
     if (e.dtype != dtype)
-      fail("array '" + name + "': dtype " + dtype_name(e.dtype) + ", expected " + dtype_name(dtype));
+      fail("array '" + name + "': dtype " + dtype_name(e.dtype) + ", expected " +
+           dtype_name(dtype));
     if (e.ndim != ndim)
       fail("array '" + name + "': ndim " + std::to_string(e.ndim) + " (shape " + shape_string(e) +
            "), expected " + std::to_string(ndim));
@@ -163,7 +175,8 @@ class Reader {
   std::vector<float> copy_half(const Entry& e) const {
     std::vector<float> out(e.count);
     const char* p = data_.data() + e.offset;
-    for (std::uint64_t i = 0; i < e.count; ++i) out[i] = half_to_float(read_le<std::uint16_t>(p + 2 * i));
+    for (std::uint64_t i = 0; i < e.count; ++i)
+      out[i] = half_to_float(read_le<std::uint16_t>(p + 2 * i));
     return out;
   }
 
@@ -184,7 +197,8 @@ std::vector<std::string> split_names(const std::string& joined) {
   std::size_t start = 0;
   while (true) {
     const std::size_t end = joined.find('\n', start);
-    names.push_back(joined.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    names.push_back(
+        joined.substr(start, end == std::string::npos ? std::string::npos : end - start));
     if (end == std::string::npos) break;
     start = end + 1;
   }
@@ -206,8 +220,8 @@ void check_range(const Reader& r, const std::vector<T>& values, std::int64_t lim
 void check_finite(const Reader& r, const std::vector<float>& values, const std::string& field) {
   for (std::size_t i = 0; i < values.size(); ++i)
     if (!std::isfinite(values[i]))
-      throw FormatError(r.file(), "array '" + field + "': element " + std::to_string(i) +
-                                      " is not finite");
+      throw FormatError(r.file(),
+                        "array '" + field + "': element " + std::to_string(i) + " is not finite");
 }
 
 }  // namespace
@@ -226,9 +240,12 @@ FaceModel load_f3dm(const std::filesystem::path& path) {
   r.expect_dim(fc, 1, 3, "triangles");
   const std::uint64_t F = fc.shape[0];
   constexpr std::uint64_t kMaxCount = std::numeric_limits<std::int32_t>::max();
-  if (V == 0 || V > kMaxCount) r.fail("array 'neutral_vertices': vertex count " + std::to_string(V) + " out of range");
-  if (T == 0 || T > kMaxCount) r.fail("array 'uvs': UV count " + std::to_string(T) + " out of range");
-  if (F == 0 || F > kMaxCount) r.fail("array 'faces': face count " + std::to_string(F) + " out of range");
+  if (V == 0 || V > kMaxCount)
+    r.fail("array 'neutral_vertices': vertex count " + std::to_string(V) + " out of range");
+  if (T == 0 || T > kMaxCount)
+    r.fail("array 'uvs': UV count " + std::to_string(T) + " out of range");
+  if (F == 0 || F > kMaxCount)
+    r.fail("array 'faces': face count " + std::to_string(F) + " out of range");
 
   const Entry& fuv = r.require("faces_uv", kInt32, 2);
   r.expect_dim(fuv, 0, F, "F, as in 'faces'");
@@ -286,7 +303,8 @@ FaceModel load_f3dm(const std::filesystem::path& path) {
   m.faces_uv = r.copy<std::int32_t>(fuv);
   check_range(r, m.faces_uv, T, "faces_uv", "UV index");
   m.face_part = r.copy<std::uint8_t>(fp);
-  check_range(r, m.face_part, static_cast<std::int64_t>(parts->size()), "face_part", "part id vs meta parts");
+  check_range(r, m.face_part, static_cast<std::int64_t>(parts->size()), "face_part",
+              "part id vs meta parts");
   m.face_material = r.copy<std::uint8_t>(fm);
   check_range(r, m.face_material, static_cast<std::int64_t>(materials->size()), "face_material",
               "material id vs meta materials");
@@ -294,7 +312,8 @@ FaceModel load_f3dm(const std::filesystem::path& path) {
   check_range(r, m.face_src_poly, std::numeric_limits<std::int32_t>::max(), "face_src_poly",
               "source polygon");
   m.vertex_part = r.copy<std::uint8_t>(vp);
-  check_range(r, m.vertex_part, static_cast<std::int64_t>(parts->size()), "vertex_part", "part id vs meta parts");
+  check_range(r, m.vertex_part, static_cast<std::int64_t>(parts->size()), "vertex_part",
+              "part id vs meta parts");
   m.landmarks68 = r.copy<std::int32_t>(lm);
   check_range(r, m.landmarks68, V, "landmarks68", "vertex index");
   m.identity_basis = r.copy_half(ib);
@@ -303,8 +322,8 @@ FaceModel load_f3dm(const std::filesystem::path& path) {
   check_finite(r, m.expression_basis, "expression_basis");
   m.identity_names = split_names(r.text(in));
   if (m.identity_names.size() != ib.shape[0])
-    r.fail("array 'identity_names': " + std::to_string(m.identity_names.size()) +
-           " names for " + std::to_string(ib.shape[0]) + " identity modes");
+    r.fail("array 'identity_names': " + std::to_string(m.identity_names.size()) + " names for " +
+           std::to_string(ib.shape[0]) + " identity modes");
   m.expression_names = split_names(r.text(en));
   if (m.expression_names.size() != eb.shape[0])
     r.fail("array 'expression_names': " + std::to_string(m.expression_names.size()) +
@@ -324,8 +343,8 @@ class Writer {
     std::uint64_t count = 1;
     for (auto s : shape) count *= s;
     FACEG2E_CHECK(count * dtype_size(dtype) == bytes, "F3DM array size mismatch: " + name);
-    arrays_.push_back({name, dtype, std::move(shape),
-                       std::string(static_cast<const char*>(data), bytes)});
+    arrays_.push_back(
+        {name, dtype, std::move(shape), std::string(static_cast<const char*>(data), bytes)});
   }
 
   std::string serialize() const {
@@ -362,7 +381,9 @@ class Writer {
     std::vector<std::uint32_t> shape;
     std::string payload;
   };
-  static std::uint64_t align(std::uint64_t x) { return (x + kAlignment - 1) / kAlignment * kAlignment; }
+  static std::uint64_t align(std::uint64_t x) {
+    return (x + kAlignment - 1) / kAlignment * kAlignment;
+  }
   template <typename T>
   static void put(std::string& out, std::size_t at, T v) {
     std::memcpy(&out[at], &v, sizeof v);
@@ -398,8 +419,9 @@ void save_f3dm(const FaceModel& m, const std::filesystem::path& path) {
   FACEG2E_CHECK(m.uvs.size() == std::size_t(T) * 2, "uvs size");
   FACEG2E_CHECK(m.faces.size() == std::size_t(F) * 3 && m.faces_uv.size() == std::size_t(F) * 3,
                 "faces / faces_uv size");
-  FACEG2E_CHECK(m.face_part.size() == F && m.face_material.size() == F && m.face_src_poly.size() == F,
-                "per-face array size");
+  FACEG2E_CHECK(
+      m.face_part.size() == F && m.face_material.size() == F && m.face_src_poly.size() == F,
+      "per-face array size");
   FACEG2E_CHECK(m.vertex_part.size() == V, "vertex_part size");
   FACEG2E_CHECK(m.landmarks68.size() == 68, "landmarks68 size");
   FACEG2E_CHECK(m.identity_basis.size() == std::size_t(K) * V * 3, "identity_basis size");
@@ -407,7 +429,8 @@ void save_f3dm(const FaceModel& m, const std::filesystem::path& path) {
   FACEG2E_CHECK(m.identity_names.size() == K && m.expression_names.size() == E, "mode name count");
 
   Writer w;
-  w.add("neutral_vertices", kFloat32, {V, 3}, m.neutral_vertices.data(), m.neutral_vertices.size() * 4);
+  w.add("neutral_vertices", kFloat32, {V, 3}, m.neutral_vertices.data(),
+        m.neutral_vertices.size() * 4);
   w.add("uvs", kFloat32, {T, 2}, m.uvs.data(), m.uvs.size() * 4);
   w.add("faces", kInt32, {F, 3}, m.faces.data(), m.faces.size() * 4);
   w.add("faces_uv", kInt32, {F, 3}, m.faces_uv.data(), m.faces_uv.size() * 4);

@@ -7,37 +7,36 @@
 // Units: centimetres; right-handed, +Y up, the face looks toward +Z; +x is the subject's left.
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace faceg2e::face {
 
 struct FaceModel {
-  std::filesystem::path source;       // the file it was read from
-  int num_vertices = 0;               // V (26,719 for ICT-FaceKit)
-  int num_uvs = 0;                    // T (28,911): UVs are split at seams
-  int num_faces = 0;                  // F (52,220 triangles)
-  int num_identity = 0;               // 100
-  int num_expression = 0;             // 53
+  std::filesystem::path source;  // the file it was read from
+  int num_vertices = 0;          // V (26,719 for ICT-FaceKit)
+  int num_uvs = 0;               // T (28,911): UVs are split at seams
+  int num_faces = 0;             // F (52,220 triangles)
+  int num_identity = 0;          // 100
+  int num_expression = 0;        // 53
 
-  std::vector<float> neutral_vertices;     // V*3
-  std::vector<float> uvs;                  // T*2, raw UDIM-like tiles along u, OBJ convention
-  std::vector<std::int32_t> faces;         // F*3 vertex indices
-  std::vector<std::int32_t> faces_uv;      // F*3 indices into uvs
-  std::vector<std::uint8_t> face_part;     // F, upstream part id (0 face ... 15-16 eyelashes)
-  std::vector<std::uint8_t> face_material; // F, index into meta["materials"]
-  std::vector<std::int32_t> face_src_poly; // F
-  std::vector<std::uint8_t> vertex_part;   // V
-  std::vector<std::int32_t> landmarks68;   // 68 vertex ids
+  std::vector<float> neutral_vertices;      // V*3
+  std::vector<float> uvs;                   // T*2, raw UDIM-like tiles along u, OBJ convention
+  std::vector<std::int32_t> faces;          // F*3 vertex indices
+  std::vector<std::int32_t> faces_uv;       // F*3 indices into uvs
+  std::vector<std::uint8_t> face_part;      // F, upstream part id (0 face ... 15-16 eyelashes)
+  std::vector<std::uint8_t> face_material;  // F, index into meta["materials"]
+  std::vector<std::int32_t> face_src_poly;  // F
+  std::vector<std::uint8_t> vertex_part;    // V
+  std::vector<std::int32_t> landmarks68;    // 68 vertex ids
   // Bases converted from float16 to float32 on load: [modes][V][3].
-  std::vector<float> identity_basis;       // num_identity*V*3
-  std::vector<float> expression_basis;     // num_expression*V*3
+  std::vector<float> identity_basis;    // num_identity*V*3
+  std::vector<float> expression_basis;  // num_expression*V*3
   std::vector<std::string> identity_names;
   std::vector<std::string> expression_names;
-  nlohmann::json meta;                     // parts, materials, units, axes, ...
-  std::string license_text;                // MIT notice; must travel with every export
+  nlohmann::json meta;       // parts, materials, units, axes, ...
+  std::string license_text;  // MIT notice; must travel with every export
 };
 
 // Reads and fully validates an F3DM v1 file: magic, version, table size, dtypes, ndim, shapes

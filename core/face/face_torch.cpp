@@ -17,16 +17,16 @@ torch::Tensor index_tensor(const std::vector<std::int32_t>& v, std::vector<std::
 }
 
 torch::Tensor part_tensor(const std::vector<std::uint8_t>& v) {
-  return torch::from_blob(const_cast<std::uint8_t*>(v.data()), {static_cast<std::int64_t>(v.size())},
-                          torch::kUInt8)
+  return torch::from_blob(const_cast<std::uint8_t*>(v.data()),
+                          {static_cast<std::int64_t>(v.size())}, torch::kUInt8)
       .to(torch::kInt64);
 }
 
 // Brings a coefficient tensor to [B,n] and reports whether it was batched.
 torch::Tensor as_batch(const torch::Tensor& c, int max_modes, const char* what, bool& batched) {
   if (c.dim() != 1 && c.dim() != 2)
-    throw Error(std::string("assemble_vertices: ") + what + " coefficients must be [n] or [B,n], got " +
-                std::to_string(c.dim()) + " dims");
+    throw Error(std::string("assemble_vertices: ") + what +
+                " coefficients must be [n] or [B,n], got " + std::to_string(c.dim()) + " dims");
   if (!c.is_floating_point())
     throw Error(std::string("assemble_vertices: ") + what + " coefficients must be floating point");
   if (c.size(-1) > max_modes)
@@ -54,7 +54,8 @@ FaceTensors FaceTensors::to(const torch::Device& device) const {
 FaceTensors make_face_tensors(const FaceModel& m) {
   const std::int64_t V = m.num_vertices, T = m.num_uvs, F = m.num_faces;
   FACEG2E_CHECK(m.neutral_vertices.size() == std::size_t(V * 3), "neutral_vertices size");
-  FACEG2E_CHECK(m.identity_basis.size() == std::size_t(m.num_identity * V * 3), "identity_basis size");
+  FACEG2E_CHECK(m.identity_basis.size() == std::size_t(m.num_identity * V * 3),
+                "identity_basis size");
   FACEG2E_CHECK(m.expression_basis.size() == std::size_t(m.num_expression * V * 3),
                 "expression_basis size");
   FaceTensors t;
@@ -74,7 +75,8 @@ torch::Tensor assemble_vertices(const FaceTensors& t, const torch::Tensor& ident
   const std::int64_t V = t.neutral.size(0);
   torch::Dtype dtype = torch::kFloat32;
   for (const auto* c : {&identity, &expression})
-    if (c->defined() && c->numel() > 0 && c->scalar_type() == torch::kFloat64) dtype = torch::kFloat64;
+    if (c->defined() && c->numel() > 0 && c->scalar_type() == torch::kFloat64)
+      dtype = torch::kFloat64;
 
   std::int64_t batch = -1;  // -1: unbatched so far
   torch::Tensor offsets;    // [B, V*3]

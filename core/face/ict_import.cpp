@@ -152,7 +152,8 @@ ObjMesh parse_full_obj(const fs::path& path) {
       ct.clear();
       for (std::string_view tok = next_token(rest); !tok.empty(); tok = next_token(rest)) {
         const std::size_t s1 = tok.find('/');
-        if (s1 == std::string_view::npos) cur.fail("face corner '" + std::string(tok) + "' has no UV index");
+        if (s1 == std::string_view::npos)
+          cur.fail("face corner '" + std::string(tok) + "' has no UV index");
         std::string_view vt = tok.substr(s1 + 1);
         const std::size_t s2 = vt.find('/');
         if (s2 != std::string_view::npos) vt = vt.substr(0, s2);
@@ -197,7 +198,8 @@ std::vector<double> parse_positions(const fs::path& path, std::size_t expected_v
   std::string_view line;
   while (cur.next(line)) {
     skip_space(line);
-    if (line.size() >= 2 && line[0] == 'v' && line[1] == ' ') read_position(line.substr(2), cur, pos);
+    if (line.size() >= 2 && line[0] == 'v' && line[1] == ' ')
+      read_position(line.substr(2), cur, pos);
   }
   if (pos.size() != expected_vertices * 3)
     throw FormatError(path.string(), "has " + std::to_string(pos.size() / 3) +
@@ -232,12 +234,13 @@ FaceModel import_ict_facekit(const fs::path& dir, const IctImportOptions& option
   const fs::path indices_path = dir / "vertex_indices.json";
   for (const auto& p : {neutral_path, indices_path})
     if (!fs::exists(p))
-      throw NotFoundError("ICT-FaceKit folder " + dir.string() + " has no " + p.filename().string() +
-                          " (is this the FaceXModel/ folder?)");
+      throw NotFoundError("ICT-FaceKit folder " + dir.string() + " has no " +
+                          p.filename().string() + " (is this the FaceXModel/ folder?)");
   fs::path license_path = dir / "LICENSE";
   if (!fs::exists(license_path)) license_path = dir.parent_path() / "LICENSE";
   if (!fs::exists(license_path))
-    throw NotFoundError("no LICENSE in " + dir.string() + " or its parent: the ICT-FaceKit MIT notice " +
+    throw NotFoundError("no LICENSE in " + dir.string() +
+                        " or its parent: the ICT-FaceKit MIT notice " +
                         "must travel with the converted model");
 
   // Which mode files exist, in reference order.
@@ -245,7 +248,8 @@ FaceModel import_ict_facekit(const fs::path& dir, const IctImportOptions& option
   auto list_of = [&](const char* key) -> const nlohmann::json& {
     auto it = indices.find(key);
     if (it == indices.end() || !it->is_array())
-      throw FormatError(indices_path.string(), std::string("'") + key + "' is missing or not a list");
+      throw FormatError(indices_path.string(),
+                        std::string("'") + key + "' is missing or not a list");
     return *it;
   };
   std::vector<std::string> identity_names, expression_names;
@@ -255,13 +259,15 @@ FaceModel import_ict_facekit(const fs::path& dir, const IctImportOptions& option
     (fs::exists(dir / (name + ".obj")) ? identity_names : missing).push_back(name);
   }
   for (const auto& e : list_of("expressions")) {
-    if (!e.is_string()) throw FormatError(indices_path.string(), "'expressions' holds a non-string");
+    if (!e.is_string())
+      throw FormatError(indices_path.string(), "'expressions' holds a non-string");
     const std::string name = e.get<std::string>();
     if (name.empty() || name.find_first_of("/\\\n") != std::string::npos)
       throw FormatError(indices_path.string(), "bad expression name '" + name + "'");
     (fs::exists(dir / (name + ".obj")) ? expression_names : missing).push_back(name);
   }
-  for (const auto& name : missing) warn("missing " + (dir / (name + ".obj")).string() + ": mode skipped");
+  for (const auto& name : missing)
+    warn("missing " + (dir / (name + ".obj")).string() + ": mode skipped");
 
   const int total_files = 1 + static_cast<int>(identity_names.size() + expression_names.size());
   int done = 0;
@@ -269,8 +275,9 @@ FaceModel import_ict_facekit(const fs::path& dir, const IctImportOptions& option
   if (options.progress) options.progress(++done, total_files);
   const std::size_t V = mesh.positions.size() / 3;
   if (V != static_cast<std::size_t>(kIctVertexCount))
-    throw FormatError(neutral_path.string(), "has " + std::to_string(V) + " vertices; the ICT-FaceKit " +
-                                                 "part ranges need " + std::to_string(kIctVertexCount));
+    throw FormatError(neutral_path.string(),
+                      "has " + std::to_string(V) + " vertices; the ICT-FaceKit " +
+                          "part ranges need " + std::to_string(kIctVertexCount));
 
   FaceModel m;
   m.num_vertices = static_cast<int>(V);
@@ -285,8 +292,11 @@ FaceModel import_ict_facekit(const fs::path& dir, const IctImportOptions& option
   m.vertex_part.resize(V);
   nlohmann::json parts = nlohmann::json::array(), parts_kept = nlohmann::json::array();
   for (std::size_t p = 0; p < std::size(kParts); ++p) {
-    for (int v = kParts[p].first; v <= kParts[p].last; ++v) m.vertex_part[v] = static_cast<std::uint8_t>(p);
-    parts.push_back({{"id", p}, {"name", kParts[p].name}, {"first_vertex", kParts[p].first},
+    for (int v = kParts[p].first; v <= kParts[p].last; ++v)
+      m.vertex_part[v] = static_cast<std::uint8_t>(p);
+    parts.push_back({{"id", p},
+                     {"name", kParts[p].name},
+                     {"first_vertex", kParts[p].first},
                      {"last_vertex", kParts[p].last}});
     parts_kept.push_back(kParts[p].name);
   }
@@ -296,15 +306,18 @@ FaceModel import_ict_facekit(const fs::path& dir, const IctImportOptions& option
   const nlohmann::json& landmarks = list_of("idx_to_landmark_verts");
   if (landmarks.size() != 68)
     throw FormatError(indices_path.string(), "'idx_to_landmark_verts' has " +
-                                                 std::to_string(landmarks.size()) + " entries, expected 68");
+                                                 std::to_string(landmarks.size()) +
+                                                 " entries, expected 68");
   for (const auto& l : landmarks) {
-    if (!l.is_number_integer() || l.get<long long>() < 0 || l.get<long long>() >= static_cast<long long>(V))
+    if (!l.is_number_integer() || l.get<long long>() < 0 ||
+        l.get<long long>() >= static_cast<long long>(V))
       throw FormatError(indices_path.string(), "'idx_to_landmark_verts' holds a bad vertex index");
     m.landmarks68.push_back(l.get<std::int32_t>());
   }
 
   double max_q_identity = 0, max_q_expression = 0;
-  auto load_modes = [&](const std::vector<std::string>& names, std::vector<float>& basis, double& max_q) {
+  auto load_modes = [&](const std::vector<std::string>& names, std::vector<float>& basis,
+                        double& max_q) {
     basis.resize(names.size() * V * 3);
     for (std::size_t k = 0; k < names.size(); ++k) {
       const std::vector<double> pos = parse_positions(dir / (names[k] + ".obj"), V);
@@ -327,20 +340,25 @@ FaceModel import_ict_facekit(const fs::path& dir, const IctImportOptions& option
   m.source = neutral_path;
 
   nlohmann::json& meta = m.meta;
-  meta["format"] = "F3DM v1 (converted from ICT-FaceKit Face Model Light by faceg2e-cli import-ict)";
+  meta["format"] =
+      "F3DM v1 (converted from ICT-FaceKit Face Model Light by faceg2e-cli import-ict)";
   meta["source"] = "https://github.com/ICT-VGL/ICT-FaceKit, FaceXModel/";
-  meta["license"] = "MIT, Copyright (c) 2020 USC Institute for Creative Technologies (full text in array 'license_text')";
+  meta["license"] =
+      "MIT, Copyright (c) 2020 USC Institute for Creative Technologies (full text in array "
+      "'license_text')";
   meta["units"] = "centimetres (as in the OBJ files)";
   meta["axes"] = "right-handed, +Y up, face looks toward +Z";
   meta["model"] =
-      "v = neutral + sum_i id_coeff[i]*identity_basis[i] + sum_j expr_coeff[j]*expression_basis[j]; "
+      "v = neutral + sum_i id_coeff[i]*identity_basis[i] + sum_j "
+      "expr_coeff[j]*expression_basis[j]; "
       "identity modes are sigma-scaled PCA (id_coeff ~ N(0,1)); expressions are ARKit-style "
       "blendshape deltas, weights in [0,1]";
   meta["uv"] =
       "OBJ convention, origin bottom-left; UDIM-like tiles: u in [0,1] face (part 0) and also "
       "(separate textures) sclera/iris/eye-occlusion/eye-blend; [1,2] head+neck+mouth socket+eye "
       "sockets; [2,3] gums+tongue; [3,4] teeth; [4,6] lacrimal fluid; [6,7] eyelashes";
-  meta["faces"] = "triangles (quads split (a,b,c,d)->(a,b,c),(a,c,d)); face_src_poly = OBJ polygon index";
+  meta["faces"] =
+      "triangles (quads split (a,b,c,d)->(a,b,c),(a,c,d)); face_src_poly = OBJ polygon index";
   meta["parts_kept"] = parts_kept;
   meta["parts"] = parts;
   meta["materials"] = mesh.materials;

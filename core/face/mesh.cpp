@@ -44,7 +44,8 @@ std::vector<float> vertex_normals(const std::vector<float>& positions,
     const std::int32_t ia = faces[f], ib = faces[f + 1], ic = faces[f + 2];
     if (ia < 0 || ib < 0 || ic < 0 || std::size_t(ia) >= V || std::size_t(ib) >= V ||
         std::size_t(ic) >= V)
-      throw Error("vertex_normals: face " + std::to_string(f / 3) + " has a vertex index out of range");
+      throw Error("vertex_normals: face " + std::to_string(f / 3) +
+                  " has a vertex index out of range");
     const float* a = &positions[3 * ia];
     const float* b = &positions[3 * ib];
     const float* c = &positions[3 * ic];

@@ -15,10 +15,10 @@
 namespace faceg2e::face {
 
 struct RegionLabels {
-  std::vector<std::string> names;                 // label id -> name ("skin", "lips", ...)
+  std::vector<std::string> names;                   // label id -> name ("skin", "lips", ...)
   std::vector<std::array<std::uint8_t, 3>> colors;  // label id -> display colour
-  std::vector<std::uint8_t> vertex_labels;        // V label ids
-  Image8 uv_labels;                               // tile 0 labels (1 channel); may be empty
+  std::vector<std::uint8_t> vertex_labels;          // V label ids
+  Image8 uv_labels;                                 // tile 0 labels (1 channel); may be empty
 
   // Label id of `name`, or -1.
   int find(const std::string& name) const;

@@ -22,7 +22,7 @@ AtlasCell make_cell(const char* name, float u0, float v0, float units, int tile,
 }
 
 struct MaterialRole {
-  int cell;     // AtlasCellIndex
+  int cell;  // AtlasCellIndex
   bool opaque;
 };
 
@@ -48,7 +48,8 @@ const std::map<std::string, MaterialRole>& material_roles() {
 }  // namespace
 
 UvAtlas build_uv_atlas(const FaceModel& model, const UvAtlasParams& params) {
-  FACEG2E_CHECK(params.cell_margin >= 0.0f && params.cell_margin < 0.25f, "cell_margin out of range");
+  FACEG2E_CHECK(params.cell_margin >= 0.0f && params.cell_margin < 0.25f,
+                "cell_margin out of range");
   UvAtlas a;
   const float m = params.cell_margin;
   a.cells.resize(kNumAtlasCells);
@@ -88,7 +89,8 @@ UvAtlas build_uv_atlas(const FaceModel& model, const UvAtlasParams& params) {
       std::int8_t& c = a.uv_cell[model.faces_uv[3 * f + k]];
       if (c >= 0 && c != role.cell)
         throw Error("build_uv_atlas: UV " + std::to_string(model.faces_uv[3 * f + k]) +
-                    " is used by cells '" + a.cells[c].name + "' and '" + a.cells[role.cell].name + "'");
+                    " is used by cells '" + a.cells[c].name + "' and '" + a.cells[role.cell].name +
+                    "'");
       c = static_cast<std::int8_t>(role.cell);
     }
   }

@@ -47,10 +47,10 @@ struct AtlasRect {
 };
 
 struct AtlasCell {
-  std::string name;       // "face", "head", "sclera", "iris", "gums_tongue", "teeth", "untextured"
-  AtlasRect rect;         // the cell; cells never overlap
-  AtlasRect content;      // where the source tile's [0,1]^2 lands (rect minus the margin)
-  int source_tile = -1;   // the ICT u tile it holds; -1 for cells without a source
+  std::string name;      // "face", "head", "sclera", "iris", "gums_tongue", "teeth", "untextured"
+  AtlasRect rect;        // the cell; cells never overlap
+  AtlasRect content;     // where the source tile's [0,1]^2 lands (rect minus the margin)
+  int source_tile = -1;  // the ICT u tile it holds; -1 for cells without a source
 };
 
 // The cell indices, fixed by the layout above.
@@ -66,10 +66,10 @@ enum AtlasCellIndex : int {
 };
 
 struct UvAtlas {
-  std::vector<AtlasCell> cells;          // indexed by AtlasCellIndex
-  std::vector<float> uvs;                // T*2 atlas coordinates in [0,1], OBJ convention
-  std::vector<std::int8_t> uv_cell;      // T: the cell of each UV (kCellUntextured if none)
-  std::vector<std::int8_t> face_cell;    // F: the cell texturing each face
+  std::vector<AtlasCell> cells;             // indexed by AtlasCellIndex
+  std::vector<float> uvs;                   // T*2 atlas coordinates in [0,1], OBJ convention
+  std::vector<std::int8_t> uv_cell;         // T: the cell of each UV (kCellUntextured if none)
+  std::vector<std::int8_t> face_cell;       // F: the cell texturing each face
   std::vector<std::uint8_t> face_in_atlas;  // F: 1 = textured by the atlas
   // F: 1 = draw as an opaque surface. 0 for the transparent overlays (eye occlusion, eye blend,
   // lacrimal fluid): a renderer without blending should skip them, or they hide the eyes.

@@ -46,8 +46,11 @@ std::string obj_text(const face::FaceModel& m, const face::UvAtlas& atlas,
                      const std::string& mtl_name, const std::vector<std::string>& face_material) {
   std::string out;
   out.reserve(std::size_t(m.num_vertices) * 80 + std::size_t(m.num_faces) * 60);
-  out += "# FaceG2E " + app_version() + " export. Units: centimetres; right-handed, +Y up, face looks toward +Z.\n";
-  out += "# Face model: ICT-FaceKit (MIT, Copyright (c) 2020 USC Institute for Creative Technologies);\n";
+  out += "# FaceG2E " + app_version() +
+         " export. Units: centimetres; right-handed, +Y up, face looks toward +Z.\n";
+  out +=
+      "# Face model: ICT-FaceKit (MIT, Copyright (c) 2020 USC Institute for Creative "
+      "Technologies);\n";
   out += "# the full licence text is in the .json sidecar.\n";
   out += "mtllib " + mtl_name + "\n";
   for (int v = 0; v < m.num_vertices; ++v) {
@@ -99,12 +102,14 @@ std::string obj_text(const face::FaceModel& m, const face::UvAtlas& atlas,
 
 std::string mtl_text(const std::string& texture_name, const std::set<std::string>& used) {
   std::string out = "# FaceG2E " + app_version() + " export\n";
-  out += std::string("newmtl ") + kAtlasMaterial + "\nKa 0 0 0\nKd 1 1 1\nKs 0.05 0.05 0.05\nNs 18\nillum 2\nd 1\nmap_Kd " +
-         texture_name + "\n";
+  out += std::string("newmtl ") + kAtlasMaterial +
+         "\nKa 0 0 0\nKd 1 1 1\nKs 0.05 0.05 0.05\nNs 18\nillum 2\nd 1\nmap_Kd " + texture_name +
+         "\n";
   for (const auto& pm : kPlainMaterials) {
     if (!used.count(pm.name)) continue;
     char buf[256];
-    std::snprintf(buf, sizeof buf, "\nnewmtl %s\nKa 0 0 0\nKd %.2f %.2f %.2f\nKs 0 0 0\nillum 1\nd %.2f\n", pm.name,
+    std::snprintf(buf, sizeof buf,
+                  "\nnewmtl %s\nKa 0 0 0\nKd %.2f %.2f %.2f\nKs 0 0 0\nillum 1\nd %.2f\n", pm.name,
                   pm.kd, pm.kd, pm.kd, pm.d);
     out += buf;
   }
@@ -113,17 +118,21 @@ std::string mtl_text(const std::string& texture_name, const std::set<std::string
 
 }  // namespace
 
-ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas, const FaceState& state,
-                        const fs::path& out_dir, const ExportOptions& opt, const face::RegionLabels* regions) {
+ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas,
+                        const FaceState& state, const fs::path& out_dir, const ExportOptions& opt,
+                        const face::RegionLabels* regions) {
   if (opt.texture_size != 1024 && opt.texture_size != 2048 && opt.texture_size != 4096)
-    throw Error("export: texture size " + std::to_string(opt.texture_size) + " is not 1024, 2048 or 4096");
+    throw Error("export: texture size " + std::to_string(opt.texture_size) +
+                " is not 1024, 2048 or 4096");
   if (opt.basename.empty() || opt.basename.find_first_of("/\\") != std::string::npos)
     throw Error("export: bad base name '" + opt.basename + "'");
   check_coefficients(state.coeffs, model, "export");
-  FACEG2E_CHECK(atlas.uvs.size() == std::size_t(model.num_uvs) * 2, "atlas does not match the model");
+  FACEG2E_CHECK(atlas.uvs.size() == std::size_t(model.num_uvs) * 2,
+                "atlas does not match the model");
   std::error_code ec;
   fs::create_directories(out_dir, ec);
-  if (!fs::is_directory(out_dir)) throw Error("export: cannot create folder " + out_dir.string() + ": " + ec.message());
+  if (!fs::is_directory(out_dir))
+    throw Error("export: cannot create folder " + out_dir.string() + ": " + ec.message());
 
   ExportResult r;
   r.obj = out_dir / (opt.basename + ".obj");
@@ -145,7 +154,8 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
       c3.channels = 3;
       c3.pixels.resize(std::size_t(rgb.width) * rgb.height * 3);
       for (std::size_t i = 0; i < std::size_t(rgb.width) * rgb.height; ++i)
-        for (int k = 0; k < 3; ++k) c3.pixels[3 * i + k] = rgb.pixels[i * rgb.channels + (rgb.channels >= 3 ? k : 0)];
+        for (int k = 0; k < 3; ++k)
+          c3.pixels[3 * i + k] = rgb.pixels[i * rgb.channels + (rgb.channels >= 3 ? k : 0)];
       rgb = std::move(c3);
     }
     tex = resample_bilinear(rgb, size);
@@ -182,24 +192,35 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
                         {"license_text", model.license_text}};
   side["units"] = "centimetres";
   side["axes"] = "right-handed, +Y up, the face looks toward +Z";
-  side["coefficients"] = {{"identity", state.coeffs.identity}, {"expression", state.coeffs.expression}};
-  std::vector<std::string> names(model.expression_names.begin(),
-                                 model.expression_names.begin() + std::min(model.expression_names.size(), state.coeffs.expression.size()));
+  side["coefficients"] = {{"identity", state.coeffs.identity},
+                          {"expression", state.coeffs.expression}};
+  std::vector<std::string> names(
+      model.expression_names.begin(),
+      model.expression_names.begin() +
+          std::min(model.expression_names.size(), state.coeffs.expression.size()));
   side["coefficients"]["expression_names"] = names;
-  side["mesh"] = {{"vertices", model.num_vertices}, {"uvs", model.num_uvs}, {"triangles", model.num_faces},
-                  {"obj", r.obj.filename().string()}, {"mtl", r.mtl.filename().string()}};
+  side["mesh"] = {{"vertices", model.num_vertices},
+                  {"uvs", model.num_uvs},
+                  {"triangles", model.num_faces},
+                  {"obj", r.obj.filename().string()},
+                  {"mtl", r.mtl.filename().string()}};
   nlohmann::json cell_list = nlohmann::json::array();
   for (const auto& c : atlas.cells)
-    cell_list.push_back({{"name", c.name}, {"rect_uv", {c.rect.u0, c.rect.v0, c.rect.u1, c.rect.v1}},
+    cell_list.push_back({{"name", c.name},
+                         {"rect_uv", {c.rect.u0, c.rect.v0, c.rect.u1, c.rect.v1}},
                          {"source_tile", c.source_tile}});
-  side["texture"] = {{"file", r.texture.filename().string()}, {"size", size}, {"layout", "faceg2e-atlas-v1"},
-                     {"cells", cell_list}, {"padding_texels", opt.padding.rings}};
+  side["texture"] = {{"file", r.texture.filename().string()},
+                     {"size", size},
+                     {"layout", "faceg2e-atlas-v1"},
+                     {"cells", cell_list},
+                     {"padding_texels", opt.padding.rings}};
   if (!opt.generation.is_null()) side["generation"] = opt.generation;
 
   // Texture and material first, the OBJ that references them after, the sidecar last.
   write_png(r.texture, tex);
   write_file_atomic(r.mtl, mtl_text(r.texture.filename().string(), used_plain));
-  write_file_atomic(r.obj, obj_text(model, atlas, positions, normals, r.mtl.filename().string(), face_material));
+  write_file_atomic(
+      r.obj, obj_text(model, atlas, positions, normals, r.mtl.filename().string(), face_material));
   write_file_atomic(r.sidecar, side.dump(1) + "\n");
   return r;
 }

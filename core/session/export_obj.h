@@ -16,9 +16,8 @@
 // (Blender's OBJ importer maps this to its Z-up world with its default "Y forward / Z up").
 // Every file is written atomically (temp + fsync + rename).
 #include <filesystem>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/face/face_model.h"
 #include "core/face/regions.h"
@@ -29,10 +28,10 @@
 namespace faceg2e::session {
 
 struct ExportOptions {
-  int texture_size = 1024;         // 1024, 2048 or 4096
-  std::string basename = "face";   // file names: <basename>.obj, .mtl, _albedo.png, .json
-  PaddingParams padding;           // texels grown past the islands
-  nlohmann::json generation;       // copied into the sidecar when not null
+  int texture_size = 1024;        // 1024, 2048 or 4096
+  std::string basename = "face";  // file names: <basename>.obj, .mtl, _albedo.png, .json
+  PaddingParams padding;          // texels grown past the islands
+  nlohmann::json generation;      // copied into the sidecar when not null
 };
 
 struct ExportResult {

@@ -27,13 +27,15 @@ nlohmann::json read_json_file(const fs::path& path) {
   }
 }
 
-std::string string_field(const nlohmann::json& j, const char* key, const fs::path& file, bool required) {
+std::string string_field(const nlohmann::json& j, const char* key, const fs::path& file,
+                         bool required) {
   auto it = j.find(key);
   if (it == j.end()) {
     if (required) throw FormatError(file.string(), std::string("field '") + key + "' is missing");
     return {};
   }
-  if (!it->is_string()) throw FormatError(file.string(), std::string("field '") + key + "' is not a string");
+  if (!it->is_string())
+    throw FormatError(file.string(), std::string("field '") + key + "' is not a string");
   return it->get<std::string>();
 }
 
@@ -65,7 +67,8 @@ std::vector<float> parse_coefficients(const nlohmann::json& j, const std::string
   out.reserve(list->size());
   for (std::size_t i = 0; i < list->size(); ++i) {
     const auto& v = (*list)[i];
-    if (!v.is_number()) throw FormatError(file, "coefficient " + std::to_string(i) + " is not a number");
+    if (!v.is_number())
+      throw FormatError(file, "coefficient " + std::to_string(i) + " is not a number");
     const double d = v.get<double>();
     if (!std::isfinite(d) || std::abs(d) > 1e6)
       throw FormatError(file, "coefficient " + std::to_string(i) + " is not a finite, sane value");
@@ -78,19 +81,23 @@ std::vector<float> read_coefficients_file(const fs::path& path) {
   return parse_coefficients(read_json_file(path), path.string());
 }
 
-void check_coefficients(const face::FaceCoefficients& c, const face::FaceModel& m, const std::string& what) {
+void check_coefficients(const face::FaceCoefficients& c, const face::FaceModel& m,
+                        const std::string& what) {
   if (c.identity.size() > std::size_t(m.num_identity))
-    throw Error(what + ": " + std::to_string(c.identity.size()) + " identity coefficients, but the face model " +
-                m.source.string() + " has " + std::to_string(m.num_identity) + " identity modes");
+    throw Error(what + ": " + std::to_string(c.identity.size()) +
+                " identity coefficients, but the face model " + m.source.string() + " has " +
+                std::to_string(m.num_identity) + " identity modes");
   if (c.expression.size() > std::size_t(m.num_expression))
-    throw Error(what + ": " + std::to_string(c.expression.size()) + " expression coefficients, but the face model " +
-                m.source.string() + " has " + std::to_string(m.num_expression) + " expressions");
+    throw Error(what + ": " + std::to_string(c.expression.size()) +
+                " expression coefficients, but the face model " + m.source.string() + " has " +
+                std::to_string(m.num_expression) + " expressions");
 }
 
 void save_project(const fs::path& dir, ProjectState state) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (!fs::is_directory(dir)) throw Error("cannot create project folder " + dir.string() + ": " + ec.message());
+  if (!fs::is_directory(dir))
+    throw Error("cannot create project folder " + dir.string() + ": " + ec.message());
   for (float v : state.face.coeffs.identity)
     if (!std::isfinite(v)) throw Error("save_project: non-finite identity coefficient");
   for (float v : state.face.coeffs.expression)
@@ -126,7 +133,8 @@ void save_project(const fs::path& dir, ProjectState state) {
 ProjectState load_project(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw NotFoundError("project folder not found: " + dir.string());
   const fs::path pj = dir / kProjectFile;
-  if (!fs::exists(pj)) throw NotFoundError("not a project folder (no project.json): " + dir.string());
+  if (!fs::exists(pj))
+    throw NotFoundError("not a project folder (no project.json): " + dir.string());
   const nlohmann::json p = read_json_file(pj);
   if (!p.is_object()) throw FormatError(pj.string(), "not a JSON object");
   if (string_field(p, "format", pj, true) != kFormatName)
@@ -154,31 +162,37 @@ ProjectState load_project(const fs::path& dir) {
     if (!files->is_object()) throw FormatError(pj.string(), "field 'files' is not an object");
     auto it = files->find(key);
     if (it == files->end() || it->is_null()) return {};
-    if (!it->is_string()) throw FormatError(pj.string(), std::string("field 'files.") + key + "' is not a string");
+    if (!it->is_string())
+      throw FormatError(pj.string(), std::string("field 'files.") + key + "' is not a string");
     const fs::path rel = it->get<std::string>();
     // Project files live in the folder: no absolute paths or escapes through "..".
     if (rel.is_absolute() || rel.empty() || rel.string().find("..") != std::string::npos)
-      throw FormatError(pj.string(), std::string("field 'files.") + key + "' is not a plain file name");
+      throw FormatError(pj.string(),
+                        std::string("field 'files.") + key + "' is not a plain file name");
     return rel;
   };
   const fs::path id_rel = file_of("identity", kIdentityFile);
   const fs::path ex_rel = file_of("expression", kExpressionFile);
-  if (id_rel.empty() || ex_rel.empty()) throw FormatError(pj.string(), "'files' must name identity and expression");
+  if (id_rel.empty() || ex_rel.empty())
+    throw FormatError(pj.string(), "'files' must name identity and expression");
   s.face.coeffs.identity = read_coefficients_file(dir / id_rel);
   s.face.coeffs.expression = read_coefficients_file(dir / ex_rel);
   if (auto counts = p.find("counts"); counts != p.end() && counts->is_object()) {
     auto check = [&](const char* key, std::size_t have) {
       auto it = counts->find(key);
       if (it != counts->end() && (!it->is_number_unsigned() || it->get<std::size_t>() != have))
-        throw FormatError(pj.string(), std::string("counts.") + key + " does not match " + key + ".json (" +
-                                           std::to_string(have) + " values): truncated or mixed-up files?");
+        throw FormatError(pj.string(), std::string("counts.") + key + " does not match " + key +
+                                           ".json (" + std::to_string(have) +
+                                           " values): truncated or mixed-up files?");
     };
     check("identity", s.face.coeffs.identity.size());
     check("expression", s.face.coeffs.expression.size());
   }
   const fs::path al_rel = file_of("albedo", kAlbedoFile);
   if (!al_rel.empty()) {
-    if (!fs::exists(dir / al_rel)) throw NotFoundError("project " + dir.string() + " names " + al_rel.string() + " but it is missing");
+    if (!fs::exists(dir / al_rel))
+      throw NotFoundError("project " + dir.string() + " names " + al_rel.string() +
+                          " but it is missing");
     s.face.albedo = read_image(dir / al_rel, 3);
     if (s.face.albedo.width != s.face.albedo.height || s.face.albedo.width < 16)
       throw FormatError((dir / al_rel).string(), "albedo atlas must be square and at least 16 px");

@@ -16,9 +16,8 @@
 // map and thumbnail. The top-level files stay the current state (= entries[cursor]), so a
 // reader that ignores "history" (this version) still opens the project; format_version goes to 2.
 #include <filesystem>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/session/face_state.h"
 
@@ -28,11 +27,11 @@ constexpr int kProjectFormatVersion = 1;
 
 struct ProjectState {
   FaceState face;
-  std::string face_model_name;   // e.g. "ict_facekit_full" (file stem of the model)
+  std::string face_model_name;  // e.g. "ict_facekit_full" (file stem of the model)
   nlohmann::json generation = nlohmann::json::object();  // free, owned by whoever made it
-  std::string created;           // ISO 8601 UTC; save_project fills it when empty
-  std::string modified;          // set by save_project
-  std::string app_version;       // set by save_project (read back by load_project)
+  std::string created;      // ISO 8601 UTC; save_project fills it when empty
+  std::string modified;     // set by save_project
+  std::string app_version;  // set by save_project (read back by load_project)
 };
 
 // Writes the folder (created if needed). Throws faceg2e::Error naming the file on failure.

@@ -17,7 +17,9 @@ std::size_t dilate_texture(Image8& img, const std::vector<std::uint8_t>& coverag
   std::vector<std::uint8_t> filled(coverage.begin(), coverage.end());
   std::vector<std::uint8_t> queued(n, 0);
   std::vector<std::uint32_t> sums(static_cast<std::size_t>(ch));
-  auto same_cell = [&](std::size_t a, std::size_t b) { return cells.empty() || cells[a] == cells[b]; };
+  auto same_cell = [&](std::size_t a, std::size_t b) {
+    return cells.empty() || cells[a] == cells[b];
+  };
   // Ring 1 candidates: unfilled neighbours of filled texels. Later rings only look around the
   // previous ring, so the cost follows the padded area, not the image size times rings.
   std::vector<std::size_t> frontier, last;
@@ -56,7 +58,8 @@ std::size_t dilate_texture(Image8& img, const std::vector<std::uint8_t>& coverag
           for (int c = 0; c < ch; ++c) sums[c] += img.pixels[j * ch + c];
           ++count;
         }
-      for (int c = 0; c < ch; ++c) values[f * ch + c] = static_cast<std::uint8_t>((sums[c] + count / 2) / count);
+      for (int c = 0; c < ch; ++c)
+        values[f * ch + c] = static_cast<std::uint8_t>((sums[c] + count / 2) / count);
     }
     for (std::size_t f = 0; f < frontier.size(); ++f) {
       std::copy_n(&values[f * ch], ch, &img.pixels[frontier[f] * ch]);
@@ -69,7 +72,8 @@ std::size_t dilate_texture(Image8& img, const std::vector<std::uint8_t>& coverag
 }
 
 Image8 resample_bilinear(const Image8& in, int size) {
-  FACEG2E_CHECK(size > 0 && in.width > 0 && in.height > 0, "resample_bilinear: empty image or size");
+  FACEG2E_CHECK(size > 0 && in.width > 0 && in.height > 0,
+                "resample_bilinear: empty image or size");
   if (in.width == size && in.height == size) return in;
   Image8 out;
   out.width = out.height = size;
@@ -85,9 +89,13 @@ Image8 resample_bilinear(const Image8& in, int size) {
       const int x0 = int(sx), x1 = std::min(x0 + 1, in.width - 1);
       const double fx = sx - x0;
       for (int c = 0; c < ch; ++c) {
-        auto p = [&](int xx, int yy) { return double(in.pixels[(std::size_t(yy) * in.width + xx) * ch + c]); };
-        const double v = (1 - fy) * ((1 - fx) * p(x0, y0) + fx * p(x1, y0)) + fy * ((1 - fx) * p(x0, y1) + fx * p(x1, y1));
-        out.pixels[(std::size_t(y) * size + x) * ch + c] = static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
+        auto p = [&](int xx, int yy) {
+          return double(in.pixels[(std::size_t(yy) * in.width + xx) * ch + c]);
+        };
+        const double v = (1 - fy) * ((1 - fx) * p(x0, y0) + fx * p(x1, y0)) +
+                         fy * ((1 - fx) * p(x0, y1) + fx * p(x1, y1));
+        out.pixels[(std::size_t(y) * size + x) * ch + c] =
+            static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
       }
     }
   }

@@ -1,9 +1,10 @@
 #pragma once
 // The reference model, loaded once per test executable.
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
-#include <cstdlib>
 
 #include "core/face/face_model.h"
 

@@ -120,25 +120,26 @@ TEST(Float16, ConversionsAgreeWithDefinition) {
   for (std::uint32_t h = 0; h < 0x10000u; ++h) {
     const std::uint32_t e = (h >> 10) & 0x1f, mant = h & 0x3ff;
     if (e == 0x1f) continue;
-    const double mag = e == 0 ? std::ldexp(double(mant), -24) : std::ldexp(1.0 + mant / 1024.0, int(e) - 15);
+    const double mag =
+        e == 0 ? std::ldexp(double(mant), -24) : std::ldexp(1.0 + mant / 1024.0, int(e) - 15);
     const double expected = (h & 0x8000) ? -mag : mag;
     ASSERT_EQ(double(half_to_float(std::uint16_t(h))), expected) << h;
     if (mag != 0.0) {
       ASSERT_EQ(float_to_half(half_to_float(std::uint16_t(h))), h) << h;
     }
   }
-  EXPECT_EQ(float_to_half(1.0f + 1.0f / 2048.0f), 0x3c00);             // tie -> even (down)
-  EXPECT_EQ(float_to_half(1.0f + 3.0f / 2048.0f), 0x3c02);             // tie -> even (up)
-  EXPECT_EQ(float_to_half(70000.0f), 0x7c00);                          // overflow -> inf
-  EXPECT_EQ(float_to_half(std::ldexp(1.0f, -25)), 0x0000);             // tie at 0 -> even
-  EXPECT_EQ(float_to_half(std::ldexp(1.5f, -25)), 0x0001);             // rounds up to min subnormal
+  EXPECT_EQ(float_to_half(1.0f + 1.0f / 2048.0f), 0x3c00);  // tie -> even (down)
+  EXPECT_EQ(float_to_half(1.0f + 3.0f / 2048.0f), 0x3c02);  // tie -> even (up)
+  EXPECT_EQ(float_to_half(70000.0f), 0x7c00);               // overflow -> inf
+  EXPECT_EQ(float_to_half(std::ldexp(1.0f, -25)), 0x0000);  // tie at 0 -> even
+  EXPECT_EQ(float_to_half(std::ldexp(1.5f, -25)), 0x0001);  // rounds up to min subnormal
 }
 
 TEST(F3dmCorrupt, TruncatedAtSeveralPoints) {
   const std::string& good = reference_bytes();
-  for (std::size_t cut : {std::size_t(0), std::size_t(7), std::size_t(15), std::size_t(100),
-                          std::size_t(1000), std::size_t(500000), good.size() / 2,
-                          good.size() - 1}) {
+  for (std::size_t cut :
+       {std::size_t(0), std::size_t(7), std::size_t(15), std::size_t(100), std::size_t(1000),
+        std::size_t(500000), good.size() / 2, good.size() - 1}) {
     SCOPED_TRACE(cut);
     expect_format_error(good.substr(0, cut), cut < 16 ? "header" : "");
   }
@@ -206,7 +207,8 @@ TEST(F3dmCorrupt, OffsetBeyondFile) {
   poke<std::uint64_t>(b, entry_pos(b, "license_text") + 56, std::uint64_t(b.size()) / 64 * 64 + 64);
   expect_format_error(b, "runs past the end");
   b = reference_bytes();
-  poke<std::uint64_t>(b, entry_pos(b, "license_text") + 56, 0xffffffffffffffc0ull);  // would overflow
+  poke<std::uint64_t>(b, entry_pos(b, "license_text") + 56,
+                      0xffffffffffffffc0ull);  // would overflow
   expect_format_error(b, "runs past the end");
 }
 

@@ -113,16 +113,18 @@ TEST(FaceTorch, NormalsMatchCpuOnTheFaceMesh) {
   torch::Tensor n = vertex_normals(t.neutral, t.faces);
   EXPECT_LT((n - cpu_t).abs().max().item<float>(), 1e-4);
   // Batched input gives the same per item.
-  torch::Tensor nb = vertex_normals(torch::stack({t.neutral, t.neutral}), t.faces.to(torch::kInt32));
+  torch::Tensor nb =
+      vertex_normals(torch::stack({t.neutral, t.neutral}), t.faces.to(torch::kInt32));
   EXPECT_TRUE(torch::allclose(nb[1], n, 1e-6, 1e-6));
 }
 
 TEST(FaceTorch, NormalsOfATetrahedronByHand) {
   // Regular-ish tetrahedron; expected normals built from face normals by hand in float64.
-  torch::Tensor v = torch::tensor({0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0},
-                                  torch::kFloat64)
-                        .reshape({4, 3});
-  torch::Tensor f = torch::tensor({0, 2, 1, 0, 1, 3, 0, 3, 2, 1, 2, 3}, torch::kInt64).reshape({4, 3});
+  torch::Tensor v =
+      torch::tensor({0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0}, torch::kFloat64)
+          .reshape({4, 3});
+  torch::Tensor f =
+      torch::tensor({0, 2, 1, 0, 1, 3, 0, 3, 2, 1, 2, 3}, torch::kInt64).reshape({4, 3});
   torch::Tensor n = vertex_normals(v, f);
   // Face area-normals (2*area*unit normal): -z, -y, -x faces have |cross| = 1; the slanted face
   // has cross (1,1,1). Vertex 0 touches the three axis faces: (-1,-1,-1)/sqrt(3).
@@ -164,7 +166,8 @@ TEST(FaceTorch, NormalsGradientMatchesFiniteDifferences) {
     auto p = v.detach().clone().reshape({-1}), m = v.detach().clone().reshape({-1});
     p[i] += h;
     m[i] -= h;
-    const double fd = (loss_of(p.reshape({g * g, 3})) - loss_of(m.reshape({g * g, 3}))).item<double>() / (2 * h);
+    const double fd =
+        (loss_of(p.reshape({g * g, 3})) - loss_of(m.reshape({g * g, 3}))).item<double>() / (2 * h);
     max_err = std::max(max_err, std::abs(grad.reshape({-1})[i].item<double>() - fd));
   }
   EXPECT_LT(max_err, 1e-6);

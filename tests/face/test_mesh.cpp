@@ -20,7 +20,7 @@ TEST(Mesh, AssemblyMatchesFloat64) {
   FaceCoefficients c;
   c.identity.resize(m.num_identity);
   for (auto& a : c.identity) a = n01(rng);
-  c.identity[3] = 0.f;  // zero coefficients are skipped: must still be exact
+  c.identity[3] = 0.f;      // zero coefficients are skipped: must still be exact
   c.expression.resize(10);  // shorter than E: the rest count as zero
   for (auto& w : c.expression) w = u01(rng);
   const std::vector<float> v = assemble_vertices(m, c);
@@ -29,8 +29,10 @@ TEST(Mesh, AssemblyMatchesFloat64) {
   double max_err = 0;
   for (std::size_t i = 0; i < stride; i += 7) {
     double ref = m.neutral_vertices[i];
-    for (int k = 0; k < m.num_identity; ++k) ref += double(c.identity[k]) * m.identity_basis[k * stride + i];
-    for (int j = 0; j < 10; ++j) ref += double(c.expression[j]) * m.expression_basis[j * stride + i];
+    for (int k = 0; k < m.num_identity; ++k)
+      ref += double(c.identity[k]) * m.identity_basis[k * stride + i];
+    for (int j = 0; j < 10; ++j)
+      ref += double(c.expression[j]) * m.expression_basis[j * stride + i];
     max_err = std::max(max_err, std::abs(ref - v[i]));
   }
   EXPECT_LT(max_err, 1e-4);  // float32 sums of ~110 terms of magnitude <~ 10 cm

@@ -76,7 +76,8 @@ TEST(Project, SaveLoadRoundTrip) {
 // Writes a good project, lets `damage` change it, expects `load_project` to throw E with
 // `needle` in the message.
 template <typename E>
-void expect_load_error(const std::function<void(const fs::path&)>& damage, const std::string& needle) {
+void expect_load_error(const std::function<void(const fs::path&)>& damage,
+                       const std::string& needle) {
   TempDir dir("badproject");
   const fs::path p = dir.path() / "p";
   save_project(p, sample_project());
@@ -90,19 +91,27 @@ void expect_load_error(const std::function<void(const fs::path&)>& damage, const
 }
 
 TEST(Project, CorruptProjectsGiveClearErrors) {
-  expect_load_error<NotFoundError>([](const fs::path& p) { fs::remove(p / "project.json"); }, "no project.json");
-  expect_load_error<NotFoundError>([](const fs::path& p) { fs::remove(p / "identity.json"); }, "identity.json");
-  expect_load_error<NotFoundError>([](const fs::path& p) { fs::remove(p / "albedo.png"); }, "albedo.png");
-  expect_load_error<FormatError>([](const fs::path& p) { write_file_atomic(p / "project.json", "{ not json"); },
-                                 "invalid JSON");
+  expect_load_error<NotFoundError>([](const fs::path& p) { fs::remove(p / "project.json"); },
+                                   "no project.json");
+  expect_load_error<NotFoundError>([](const fs::path& p) { fs::remove(p / "identity.json"); },
+                                   "identity.json");
+  expect_load_error<NotFoundError>([](const fs::path& p) { fs::remove(p / "albedo.png"); },
+                                   "albedo.png");
   expect_load_error<FormatError>(
-      [](const fs::path& p) { write_file_atomic(p / "expression.json", R"({"coefficients": [0.1, "x"]})"); },
+      [](const fs::path& p) { write_file_atomic(p / "project.json", "{ not json"); },
+      "invalid JSON");
+  expect_load_error<FormatError>(
+      [](const fs::path& p) {
+        write_file_atomic(p / "expression.json", R"({"coefficients": [0.1, "x"]})");
+      },
       "coefficient 1 is not a number");
   expect_load_error<FormatError>(
-      [](const fs::path& p) { write_file_atomic(p / "identity.json", R"({"coefficients": [0.1]})"); },
+      [](const fs::path& p) {
+        write_file_atomic(p / "identity.json", R"({"coefficients": [0.1]})");
+      },
       "counts.identity");
-  expect_load_error<FormatError>([](const fs::path& p) { write_file_atomic(p / "albedo.png", "not a png"); },
-                                 "albedo.png");
+  expect_load_error<FormatError>(
+      [](const fs::path& p) { write_file_atomic(p / "albedo.png", "not a png"); }, "albedo.png");
   expect_load_error<FormatError>(
       [](const fs::path& p) {
         auto j = nlohmann::json::parse(read_file(p / "project.json"));
@@ -121,8 +130,10 @@ TEST(Project, CorruptProjectsGiveClearErrors) {
 }
 
 TEST(Project, CoefficientLists) {
-  EXPECT_EQ(parse_coefficients(nlohmann::json::parse("[1, 2.5]"), "f"), (std::vector<float>{1.0f, 2.5f}));
-  EXPECT_EQ(parse_coefficients(nlohmann::json::parse(R"({"coefficients": [-1]})"), "f"), (std::vector<float>{-1.0f}));
+  EXPECT_EQ(parse_coefficients(nlohmann::json::parse("[1, 2.5]"), "f"),
+            (std::vector<float>{1.0f, 2.5f}));
+  EXPECT_EQ(parse_coefficients(nlohmann::json::parse(R"({"coefficients": [-1]})"), "f"),
+            (std::vector<float>{-1.0f}));
   EXPECT_THROW(parse_coefficients(nlohmann::json::parse(R"({"x": []})"), "f"), FormatError);
   // Too many coefficients for the model (what `faceg2e-cli new` checks) is an error.
   face::FaceCoefficients c;
@@ -174,7 +185,7 @@ TEST(Padding, ResampleKeepsConstantsAndSize) {
   EXPECT_EQ(big.width, 256);
   EXPECT_EQ(big.pixels[2], 77);
   EXPECT_EQ(big.pixels[3 * (256 * 256 - 1) + 2], 77);
-  EXPECT_EQ(big.pixels[0], 0);                         // corner stays the corner value
+  EXPECT_EQ(big.pixels[0], 0);  // corner stays the corner value
   EXPECT_EQ(big.pixels[3 * (256 * 256 - 1)], 255);
 }
 
@@ -187,8 +198,9 @@ struct ObjReadBack {
 ObjReadBack read_obj(const fs::path& obj) {
   ObjReadBack r;
   std::string warn, err;
-  const bool ok = tinyobj::LoadObj(&r.attrib, &r.shapes, &r.materials, &warn, &err, obj.string().c_str(),
-                                   obj.parent_path().string().c_str(), /*triangulate=*/false);
+  const bool ok =
+      tinyobj::LoadObj(&r.attrib, &r.shapes, &r.materials, &warn, &err, obj.string().c_str(),
+                       obj.parent_path().string().c_str(), /*triangulate=*/false);
   EXPECT_TRUE(ok) << err;
   return r;
 }
@@ -222,7 +234,8 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   // Vertices are the assembled mesh in the model's order (independent sum here).
   const std::size_t stride = std::size_t(m.num_vertices) * 3;
   for (std::size_t i = 0; i < stride; i += 997) {
-    const double ref = double(m.neutral_vertices[i]) + 1.0 * m.identity_basis[i] - 0.5 * m.identity_basis[stride + i] +
+    const double ref = double(m.neutral_vertices[i]) + 1.0 * m.identity_basis[i] -
+                       0.5 * m.identity_basis[stride + i] +
                        1.0 * m.expression_basis[26 * stride + i];
     EXPECT_NEAR(o.attrib.vertices[i], ref, 1e-4);
   }
@@ -242,7 +255,8 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   const auto side = nlohmann::json::parse(read_file(r.sidecar));
   EXPECT_EQ(side["units"], "centimetres");
   EXPECT_EQ(side["face_model"]["name"], "ict_facekit_full");
-  EXPECT_NE(side["face_model"]["license_text"].get<std::string>().find("MIT License"), std::string::npos);
+  EXPECT_NE(side["face_model"]["license_text"].get<std::string>().find("MIT License"),
+            std::string::npos);
   EXPECT_EQ(side["coefficients"]["identity"].size(), 2u);
   EXPECT_EQ(side["coefficients"]["expression_names"][26], "jawOpen");
   EXPECT_FALSE(side["app_version"].get<std::string>().empty());
@@ -275,7 +289,8 @@ TEST(Export, TexturePaddedPastIslands) {
       bool near = false;
       for (int d = -4; d <= 4 && !near; ++d)
         for (int e = -4; e <= 4; ++e)
-          if (cov[std::size_t(y + d) * size + x + e] && cells[std::size_t(y + d) * size + x + e] == cells[i]) {
+          if (cov[std::size_t(y + d) * size + x + e] &&
+              cells[std::size_t(y + d) * size + x + e] == cells[i]) {
             near = true;
             break;
           }
@@ -293,7 +308,8 @@ TEST(Export, DefaultFaceAndBadOptions) {
   const auto regions = face::load_regions(face::testing::ict_dir(), m.num_vertices);
   const auto r = export_obj(m, atlas(), FaceState{}, dir.path(), {}, &regions);
   const ObjReadBack o = read_obj(r.obj);
-  for (std::size_t i = 0; i < o.attrib.vertices.size(); i += 1013) EXPECT_FLOAT_EQ(o.attrib.vertices[i], m.neutral_vertices[i]);
+  for (std::size_t i = 0; i < o.attrib.vertices.size(); i += 1013)
+    EXPECT_FLOAT_EQ(o.attrib.vertices[i], m.neutral_vertices[i]);
   ExportOptions bad;
   bad.texture_size = 1000;
   EXPECT_THROW(export_obj(m, atlas(), FaceState{}, dir.path(), bad), Error);

@@ -48,7 +48,8 @@ TEST(UvAtlas, CellsDoNotOverlapAndFitTheSquare) {
     EXPECT_LE(c[i].rect.v1, 1.0f);
     EXPECT_TRUE(c[i].rect.contains(c[i].content.u0, c[i].content.v0));
     EXPECT_TRUE(c[i].rect.contains(c[i].content.u1, c[i].content.v1));
-    for (std::size_t j = i + 1; j < c.size(); ++j) EXPECT_FALSE(overlap(c[i].rect, c[j].rect)) << c[i].name << " / " << c[j].name;
+    for (std::size_t j = i + 1; j < c.size(); ++j)
+      EXPECT_FALSE(overlap(c[i].rect, c[j].rect)) << c[i].name << " / " << c[j].name;
   }
   EXPECT_EQ(c[kCellFace].name, "face");
   // The face gets the largest cell.
@@ -64,7 +65,8 @@ TEST(UvAtlas, EveryFaceCornerLandsInItsCell) {
     const AtlasCell& cell = a.cells[a.face_cell[f]];
     for (int k = 0; k < 3; ++k) {
       const int t = m.faces_uv[3 * f + k];
-      ASSERT_TRUE(cell.content.contains(a.uvs[2 * t], a.uvs[2 * t + 1])) << "face " << f << " cell " << cell.name;
+      ASSERT_TRUE(cell.content.contains(a.uvs[2 * t], a.uvs[2 * t + 1]))
+          << "face " << f << " cell " << cell.name;
       // And its position inside the cell is the source UV within its tile (independent check).
       if (cell.source_tile >= 0) {
         const float lu = (a.uvs[2 * t] - cell.content.u0) / (cell.content.u1 - cell.content.u0);
@@ -78,7 +80,8 @@ TEST(UvAtlas, EveryFaceCornerLandsInItsCell) {
   int expected = 0;
   for (int f = 0; f < m.num_faces; ++f) {
     const std::string mat = m.meta["materials"][m.face_material[f]];
-    expected += mat != "M_LacrimalFluid" && mat != "M_EyeBlend" && mat != "M_EyeOcclusion" && mat != "M_EyeLashes";
+    expected += mat != "M_LacrimalFluid" && mat != "M_EyeBlend" && mat != "M_EyeOcclusion" &&
+                mat != "M_EyeLashes";
   }
   EXPECT_EQ(in_atlas, expected);
 }
@@ -167,7 +170,8 @@ TEST(Albedo, PlausibleColoursPerRegion) {
     const int x = int(u * size), y = int((1 - v) * size);
     return &img.pixels[3 * (std::size_t(y) * size + x)];
   };
-  const float cu = 0.5f * (sc.content.u0 + sc.content.u1), cv = 0.5f * (sc.content.v0 + sc.content.v1);
+  const float cu = 0.5f * (sc.content.u0 + sc.content.u1),
+              cv = 0.5f * (sc.content.v0 + sc.content.v1);
   EXPECT_LT(at(cu, cv)[0], 60);
   EXPECT_GT(at(cu + 0.35f * (sc.content.u1 - sc.content.u0), cv)[0], 200);
 }
@@ -180,8 +184,9 @@ TEST(Albedo, SmoothNoHardEdgesOnTheFace) {
   for (int y = r.y0; y < r.y1; ++y)
     for (int x = r.x0 + 1; x < r.x1; ++x)
       for (int c = 0; c < 3; ++c)
-        max_step = std::max(max_step, std::abs(int(img.pixels[3 * (std::size_t(y) * size + x) + c]) -
-                                               int(img.pixels[3 * (std::size_t(y) * size + x - 1) + c])));
+        max_step =
+            std::max(max_step, std::abs(int(img.pixels[3 * (std::size_t(y) * size + x) + c]) -
+                                        int(img.pixels[3 * (std::size_t(y) * size + x - 1) + c])));
   // The largest colour jump (lips/skin) is ~70 levels; blurred over ~6 texels it must be far less.
   EXPECT_LT(max_step, 30);
 }
