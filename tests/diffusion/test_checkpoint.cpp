@@ -21,13 +21,18 @@ fs::path ref_dir() {
 fs::path ckpt(const std::string& n) { return ref_dir() / "checkpoints" / n; }
 fs::path model(const std::string& n) { return ref_dir() / "models" / n; }
 
+// A per-process scratch folder, removed when the test program exits.
 fs::path temp_dir() {
-  static const fs::path dir = [] {
-    auto d = fs::temp_directory_path() / ("faceg2e_ckpt_test_" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
+  struct Scratch {
+    fs::path path = fs::temp_directory_path() / ("faceg2e_ckpt_test_" + std::to_string(::getpid()));
+    Scratch() { fs::create_directories(path); }
+    ~Scratch() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  };
+  static const Scratch scratch;
+  return scratch.path;
 }
 
 // Names, shapes and values all equal (values exactly: the conversions only rename/split).

@@ -16,13 +16,18 @@ using namespace faceg2e::diffusion;
 
 namespace {
 
+// A per-process scratch folder, removed when the test program exits.
 fs::path temp_dir() {
-  static const fs::path dir = [] {
-    auto d = fs::temp_directory_path() / ("faceg2e_st_test_" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
+  struct Scratch {
+    fs::path path = fs::temp_directory_path() / ("faceg2e_st_test_" + std::to_string(::getpid()));
+    Scratch() { fs::create_directories(path); }
+    ~Scratch() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  };
+  static const Scratch scratch;
+  return scratch.path;
 }
 
 void write_bytes(const fs::path& p, const std::string& bytes) {
