@@ -1,10 +1,10 @@
 #include "core/diffusion/tokenizer.h"
 
+#include <zlib.h>
+
 #include <algorithm>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/diffusion/tokenizer_unicode.h"
 #include "core/util/atomic_file.h"
@@ -109,6 +109,181 @@ std::vector<std::u32string> clip_pretokenize(const std::u32string& s) {
   return out;
 }
 
+
+// Python's bytes_to_unicode(), in its order: the printable bytes map to themselves, the other 68
+// to U+0100.., as UTF-8 strings. The order matters: it is the first 256 ids of OpenAI's vocab.
+std::vector<std::pair<int, std::string>> byte_symbols() {
+  std::vector<int> bs;
+  for (int b = '!'; b <= '~'; ++b) bs.push_back(b);
+  for (int b = 0xA1; b <= 0xAC; ++b) bs.push_back(b);
+  for (int b = 0xAE; b <= 0xFF; ++b) bs.push_back(b);
+  std::vector<char32_t> cs(bs.begin(), bs.end());
+  int n = 0;
+  for (int b = 0; b < 256; ++b)
+    if (std::find(bs.begin(), bs.end(), b) == bs.end()) {
+      bs.push_back(b);
+      cs.push_back(static_cast<char32_t>(256 + n++));
+    }
+  std::vector<std::pair<int, std::string>> out(bs.size());
+  for (std::size_t k = 0; k < bs.size(); ++k) {
+    out[k].first = bs[k];
+    uc::append_utf8(cs[k], out[k].second);
+  }
+  return out;
+}
+
+// Strict UTF-8 (what Python's .decode("utf-8") accepts): returns the offset of the first bad
+// byte, or npos.
+std::size_t first_invalid_utf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (n - i < len || p[i + 1] < lo || p[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k)
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+    i += len;
+  }
+  return std::string::npos;
+}
+
+enum class MergesLayout {
+  Transformers,  // merges.txt: text.strip().split("\n")[1 : 48895], at least one merge
+  OpenAI,        // bpe_simple_vocab_16e6.txt: text.split("\n")[1 : 48895], all of them present
+};
+
+// The merge lines of the range the reference keeps, each as "a b" (Python's line.split() must
+// give exactly two parts).
+std::vector<std::string> parse_merges(const std::string& text, const std::string& source, MergesLayout layout) {
+  if (const auto bad = first_invalid_utf8(text); bad != std::string::npos)
+    throw FormatError(source, "not UTF-8 (bad byte at offset " + std::to_string(bad) + ")");
+  std::size_t begin = 0, end = text.size();
+  if (layout == MergesLayout::Transformers) {
+    const auto ascii_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+    while (begin < end && ascii_space(text[begin])) ++begin;
+    while (end > begin && ascii_space(text[end - 1])) --end;
+  }
+  std::vector<std::string> merges;
+  merges.reserve(kMaxMerges);
+  std::size_t line_no = 0, pos = begin;
+  while (pos <= end && merges.size() < kMaxMerges) {
+    const auto nl = text.find('\n', pos);
+    const std::size_t stop = (nl == std::string::npos || nl > end) ? end : nl;
+    if (line_no > 0) {  // line 0 is the "#version" header, skipped by the reference too
+      std::vector<std::string> parts;
+      std::u32string cur;
+      for (char32_t c : uc::decode_utf8(text.substr(pos, stop - pos))) {
+        if (uc::is_space(c)) {
+          if (!cur.empty()) parts.push_back(uc::encode_utf8(cur));
+          cur.clear();
+        } else {
+          cur.push_back(c);
+        }
+      }
+      if (!cur.empty()) parts.push_back(uc::encode_utf8(cur));
+      if (parts.size() != 2)
+        throw FormatError(source, "line " + std::to_string(line_no + 1) + " is not two space-separated tokens");
+      merges.push_back(parts[0] + " " + parts[1]);
+    }
+    ++line_no;
+    if (stop == end) break;
+    pos = stop + 1;
+  }
+  if (layout == MergesLayout::OpenAI && merges.size() < kMaxMerges)
+    throw FormatError(source, "has " + std::to_string(merges.size()) + " merge lines after the header, CLIP needs " +
+                                  std::to_string(kMaxMerges));
+  if (merges.empty()) throw FormatError(source, "no merges");
+  return merges;
+}
+
+// The whole decompressed content of a gzip file (several members allowed, as Python's gzip
+// reads them), at most `max_bytes`.
+std::string gunzip_file(const std::filesystem::path& path, std::size_t max_bytes) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw NotFoundError("no such file: " + path.string());
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > max_bytes)
+    throw FormatError(path.string(), "compressed size " + std::to_string(size) + " bytes is over the limit");
+  const std::string in = read_file(path);
+  const auto is_member_start = [](const unsigned char* p, std::size_t n) {
+    return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+  };
+  if (!is_member_start(reinterpret_cast<const unsigned char*>(in.data()), in.size()))
+    throw FormatError(path.string(), "not a gzip file (no 1f 8b signature)");
+
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error("zlib: inflateInit2 failed");
+  struct End {
+    z_stream* z;
+    ~End() { inflateEnd(z); }
+  } end_guard{&zs};
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());  // <= max_bytes, fits
+
+  std::string out;
+  std::vector<char> buf(1 << 16);
+  while (true) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf.data());
+    zs.avail_out = static_cast<uInt>(buf.size());
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf.data(), buf.size() - zs.avail_out);
+    if (out.size() > max_bytes)
+      throw FormatError(path.string(), "decompresses to more than " + std::to_string(max_bytes) + " bytes");
+    if (rc == Z_STREAM_END) {
+      // Python's gzip skips zero padding after a member, then expects another member or the end.
+      while (zs.avail_in > 0 && *zs.next_in == 0) {
+        ++zs.next_in;
+        --zs.avail_in;
+      }
+      if (zs.avail_in == 0) break;
+      if (!is_member_start(zs.next_in, zs.avail_in))
+        throw FormatError(path.string(), "trailing data after the gzip stream");
+      if (inflateReset(&zs) != Z_OK) throw Error("zlib: inflateReset failed");
+      continue;
+    }
+    if (rc == Z_OK) continue;
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0)
+      throw FormatError(path.string(), "truncated gzip data (ends before the end of the stream)");
+    if (rc == Z_MEM_ERROR) throw Error("zlib: out of memory inflating " + path.string());
+    throw FormatError(path.string(),
+                      std::string("corrupt gzip data") + (zs.msg ? std::string(": ") + zs.msg : std::string()));
+  }
+  return out;
+}
+
+std::unordered_map<std::string, std::int64_t> read_vocab_json(const std::filesystem::path& vocab_json) {
+  const auto vocab = read_json(vocab_json);
+  if (!vocab.is_object()) throw FormatError(vocab_json.string(), "vocab is not a JSON object");
+  std::unordered_map<std::string, std::int64_t> encoder;
+  encoder.reserve(vocab.size() * 2);
+  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
+    if (!it.value().is_number_integer())
+      throw FormatError(vocab_json.string(), "id of token '" + it.key() + "' is not an integer");
+    encoder[it.key()] = it.value().get<std::int64_t>();
+  }
+  return encoder;
+}
+
 }  // namespace
 
 std::shared_ptr<ClipTokenizer> ClipTokenizer::from_folder(const std::filesystem::path& dir) {
@@ -142,8 +317,7 @@ std::shared_ptr<ClipTokenizer> ClipTokenizer::from_folder(const std::filesystem:
         if (!c.empty()) added.push_back(c);
       }
   }
-  std::shared_ptr<ClipTokenizer> t(new ClipTokenizer());
-  t->init(vocab, merges, cfg);
+  std::shared_ptr<ClipTokenizer> t = from_files(vocab, merges, cfg);
   for (const auto& a : added)
     if (std::find(t->added_tokens_.begin(), t->added_tokens_.end(), a) == t->added_tokens_.end())
       t->added_tokens_.push_back(a);
@@ -155,61 +329,51 @@ std::shared_ptr<ClipTokenizer> ClipTokenizer::from_folder(const std::filesystem:
 std::shared_ptr<ClipTokenizer> ClipTokenizer::from_files(const std::filesystem::path& vocab_json,
                                                          const std::filesystem::path& merges_txt,
                                                          TokenizerConfig config) {
+  auto encoder = read_vocab_json(vocab_json);
+  if (!std::filesystem::exists(merges_txt)) throw NotFoundError("no such file: " + merges_txt.string());
+  const auto merges = parse_merges(read_file(merges_txt), merges_txt.string(), MergesLayout::Transformers);
   std::shared_ptr<ClipTokenizer> t(new ClipTokenizer());
-  t->init(vocab_json, merges_txt, std::move(config));
+  t->init(std::move(encoder), merges, std::move(config), vocab_json.string());
   return t;
 }
 
-void ClipTokenizer::init(const std::filesystem::path& vocab_json, const std::filesystem::path& merges_txt,
-                         TokenizerConfig config) {
+std::shared_ptr<ClipTokenizer> ClipTokenizer::from_bpe_gz(const std::filesystem::path& gz, TokenizerConfig config) {
+  const auto merges = parse_merges(gunzip_file(gz, kMaxBpeGzBytes), gz.string(), MergesLayout::OpenAI);
+  // SimpleTokenizer: vocab = bytes, bytes + "</w>", merges joined, the two specials; the id is
+  // the list position (dict(zip(vocab, range(len(vocab))))).
+  std::vector<std::string> vocab;
+  vocab.reserve(2 * 256 + merges.size() + 2);
+  const auto symbols = byte_symbols();
+  for (const auto& s : symbols) vocab.push_back(s.second);
+  for (const auto& s : symbols) vocab.push_back(s.second + "</w>");
+  for (const auto& m : merges) {
+    const auto sp = m.find(' ');
+    vocab.push_back(m.substr(0, sp) + m.substr(sp + 1));
+  }
+  vocab.emplace_back("<|startoftext|>");
+  vocab.emplace_back("<|endoftext|>");
+  std::unordered_map<std::string, std::int64_t> encoder;
+  encoder.reserve(vocab.size() * 2);
+  for (std::size_t i = 0; i < vocab.size(); ++i) encoder[vocab[i]] = static_cast<std::int64_t>(i);
+  std::shared_ptr<ClipTokenizer> t(new ClipTokenizer());
+  t->init(std::move(encoder), merges, std::move(config), gz.string());
+  return t;
+}
+
+void ClipTokenizer::init(std::unordered_map<std::string, std::int64_t> encoder,
+                         const std::vector<std::string>& merges, TokenizerConfig config, const std::string& source) {
   config_ = std::move(config);
-  const auto vocab = read_json(vocab_json);
-  if (!vocab.is_object()) throw FormatError(vocab_json.string(), "vocab is not a JSON object");
-  encoder_.reserve(vocab.size() * 2);
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    if (!it.value().is_number_integer())
-      throw FormatError(vocab_json.string(), "id of token '" + it.key() + "' is not an integer");
-    encoder_[it.key()] = it.value().get<std::int64_t>();
-  }
+  encoder_ = std::move(encoder);
+  // Later duplicates win, as in the reference's dict(zip(merges, range(len(merges)))).
+  merge_ranks_.clear();
+  merge_ranks_.reserve(merges.size() * 2);
+  for (std::size_t r = 0; r < merges.size(); ++r) merge_ranks_[merges[r]] = static_cast<int>(r);
 
-  std::ifstream in(merges_txt);
-  if (!in) throw NotFoundError("cannot open " + merges_txt.string());
-  std::string line;
-  std::size_t line_no = 0;
-  int rank = 0;
-  while (std::getline(in, line)) {
-    if (line_no++ == 0) continue;  // "#version: ..." header, skipped by the reference too
-    if (static_cast<std::size_t>(rank) >= kMaxMerges) break;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    const auto sp = line.find(' ');
-    if (sp == std::string::npos || sp == 0 || sp + 1 == line.size())
-      throw FormatError(merges_txt.string(), "line " + std::to_string(line_no) + " is not 'a b'");
-    merge_ranks_.emplace(line, rank++);
-  }
-  if (merge_ranks_.empty()) throw FormatError(merges_txt.string(), "no merges");
-
-  // GPT-2 / CLIP byte -> printable unicode stand-in.
-  std::vector<int> bs;
-  for (int b = '!'; b <= '~'; ++b) bs.push_back(b);
-  for (int b = 0xA1; b <= 0xAC; ++b) bs.push_back(b);
-  for (int b = 0xAE; b <= 0xFF; ++b) bs.push_back(b);
-  std::vector<char32_t> cs(bs.begin(), bs.end());
-  int n = 0;
-  for (int b = 0; b < 256; ++b)
-    if (std::find(bs.begin(), bs.end(), b) == bs.end()) {
-      bs.push_back(b);
-      cs.push_back(static_cast<char32_t>(256 + n++));
-    }
-  for (std::size_t k = 0; k < bs.size(); ++k) {
-    byte_encoder_[bs[k]].clear();
-    uc::append_utf8(cs[k], byte_encoder_[bs[k]]);
-  }
+  for (const auto& [byte, symbol] : byte_symbols()) byte_encoder_[byte] = symbol;
 
   const auto id_of = [&](const std::string& tok, const char* what) {
     const auto it = encoder_.find(tok);
-    if (it == encoder_.end())
-      throw FormatError(vocab_json.string(), std::string(what) + " '" + tok + "' is not in the vocabulary");
+    if (it == encoder_.end()) throw FormatError(source, std::string(what) + " '" + tok + "' is not in the vocabulary");
     return it->second;
   };
   bos_id_ = id_of(config_.bos_token, "bos token");

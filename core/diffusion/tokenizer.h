@@ -4,6 +4,8 @@
 // to unicode mapping, BPE by merge rank. Added tokens (<|startoftext|>, <|endoftext|> and, for
 // SD2 tokenizers whose pad token is "!", the "!") are split out of the raw text first, exactly
 // as transformers does, so SD2 ids differ from OpenAI's for text containing "!".
+// The tables come from a transformers tokenizer folder (vocab.json + merges.txt) or from OpenAI's
+// gzip'd merges list (bpe_simple_vocab_16e6.txt.gz); both give the same tokenizer.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -19,6 +21,14 @@ struct TokenizerConfig {
   std::string pad_token = "<|endoftext|>";
   std::string bos_token = "<|startoftext|>";
   std::string eos_token = "<|endoftext|>";
+
+  // SD2.x tokenizers (diffusers' stable-diffusion-2* folders) pad with "!" (id 0) instead of
+  // <|endoftext|>; everything else is the SD1.x default.
+  static TokenizerConfig sd2() {
+    TokenizerConfig c;
+    c.pad_token = "!";
+    return c;
+  }
 };
 
 class ClipTokenizer {
@@ -30,6 +40,16 @@ class ClipTokenizer {
   static std::shared_ptr<ClipTokenizer> from_files(const std::filesystem::path& vocab_json,
                                                    const std::filesystem::path& merges_txt,
                                                    TokenizerConfig config = {});
+  // OpenAI's gzip'd BPE merges list (CLIP's bpe_simple_vocab_16e6.txt.gz), with the vocabulary
+  // built as OpenAI's SimpleTokenizer builds it: the 256 byte stand-ins, the same with "</w>",
+  // one entry per merge (lines [1, 48895) of the file), <|startoftext|>, <|endoftext|> = 49408
+  // ids. Nothing in the file says which Stable Diffusion version it is for: pass
+  // TokenizerConfig::sd2() (pad "!") for SD2.x models, the default config for SD1.x.
+  // Encoding follows transformers' CLIPTokenizer like the folder path (no html.unescape).
+  // Throws NotFoundError when missing, FormatError naming the file when it is not gzip, corrupt,
+  // truncated, decompresses to more than kMaxBpeGzBytes, or holds too few / malformed merges.
+  static std::shared_ptr<ClipTokenizer> from_bpe_gz(const std::filesystem::path& gz, TokenizerConfig config = {});
+  static constexpr std::size_t kMaxBpeGzBytes = std::size_t{16} << 20;  // the real file inflates to 3.2 MB
 
   // BOS + ids + EOS, not truncated, not padded (transformers' input_ids without padding).
   std::vector<std::int64_t> encode_unpadded(const std::string& text) const;
@@ -48,11 +68,16 @@ class ClipTokenizer {
   std::int64_t pad_id() const { return pad_id_; }
   int max_length() const { return config_.max_length; }
   std::size_t vocab_size() const { return encoder_.size(); }
+  // token string -> id, and "a b" merge -> rank (0 = first merge applied).
+  const std::unordered_map<std::string, std::int64_t>& vocabulary() const { return encoder_; }
+  const std::unordered_map<std::string, int>& merge_ranks() const { return merge_ranks_; }
 
  private:
   ClipTokenizer() = default;
-  void init(const std::filesystem::path& vocab_json, const std::filesystem::path& merges_txt,
-            TokenizerConfig config);
+  // Shared by every loader: takes the tables, builds the byte map, special ids and added tokens.
+  // `source` names the file that errors (e.g. a special token missing from the vocabulary) blame.
+  void init(std::unordered_map<std::string, std::int64_t> encoder, const std::vector<std::string>& merges,
+            TokenizerConfig config, const std::string& source);
   // ids of the text without BOS/EOS.
   std::vector<std::int64_t> encode_body(const std::string& text, std::vector<std::string>* tokens) const;
   void tokenize_chunk(const std::string& chunk, std::vector<std::string>& out) const;

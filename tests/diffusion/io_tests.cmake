@@ -1,7 +1,8 @@
 # Tests of faceg2e_diffusion_io (owner: diffio).
+find_package(ZLIB REQUIRED)  # test_tokenizer_gz writes gzip files
 faceg2e_add_test(test_diffusion_io
-  SOURCES test_safetensors.cpp test_tokenizer.cpp test_checkpoint.cpp test_text_encoder.cpp
-  LIBS faceg2e_diffusion_io
+  SOURCES test_safetensors.cpp test_tokenizer.cpp test_tokenizer_gz.cpp test_checkpoint.cpp test_text_encoder.cpp
+  LIBS faceg2e_diffusion_io ZLIB::ZLIB
   TIMEOUT 300
   LABELS diffusion)
 
