@@ -12,6 +12,7 @@
 #include "core/diffusion/safetensors.h"
 #include "core/diffusion/text_encoder.h"
 #include "core/diffusion/tokenizer.h"
+#include "core/diffusion/tokenizer_gz_checks.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
@@ -122,6 +123,72 @@ std::vector<CheckResult> tokenizer_checks(const fs::path& dir) {
   }
   if (!sd1_seen) out.push_back(failed_check("tokenizer SD1", "no tokenizer folder padding with <|endoftext|>"));
   if (!sd2_seen) out.push_back(failed_check("tokenizer SD2", "no tokenizer folder padding with '!' (id 0)"));
+  return out;
+}
+
+std::vector<CheckResult> tokenizer_gz_checks(const fs::path& dir, const fs::path& gz) {
+  const fs::path cases_path = dir / "tokenizer_cases.json";
+  nlohmann::json cases;
+  try {
+    if (!fs::exists(cases_path)) return {failed_check("tokenizer gz", "no " + cases_path.string())};
+    cases = nlohmann::json::parse(read_file(cases_path));
+    if (!cases.is_array()) return {failed_check("tokenizer gz", cases_path.string() + " is not a JSON array")};
+  } catch (const std::exception& e) {
+    return {failed_check("tokenizer gz", e.what())};
+  }
+  using Match = std::function<bool(const ClipTokenizer&, const std::string& prompt, const nlohmann::json& ref)>;
+  const Match unpadded = [](const ClipTokenizer& t, const std::string& p, const nlohmann::json& r) {
+    return t.encode_unpadded(p) == r.get<std::vector<std::int64_t>>();
+  };
+  const Match padded = [](const ClipTokenizer& t, const std::string& p, const nlohmann::json& r) {
+    return t.encode_padded(p) == r.get<std::vector<std::int64_t>>();
+  };
+  const Match token_strings = [](const ClipTokenizer& t, const std::string& p, const nlohmann::json& r) {
+    return t.tokens(p) == r.get<std::vector<std::string>>();
+  };
+  struct Flavour {
+    std::string label;
+    TokenizerConfig config;
+    std::vector<std::pair<const char*, Match>> fields;
+  };
+  const Flavour flavours[] = {
+      {"SD1", TokenizerConfig{}, {{"ids_unpadded", unpadded}, {"input_ids_77_pad49407", padded}, {"tokens", token_strings}}},
+      {"SD2 (pad '!')", TokenizerConfig::sd2(), {{"hf_sd2_ids_unpadded", unpadded}, {"input_ids_77_pad0", padded}}},
+  };
+  std::vector<CheckResult> out;
+  for (const auto& f : flavours) {
+    const std::string name = "tokenizer " + gz.filename().string() + " " + f.label;
+    try {
+      const auto tok = ClipTokenizer::from_bpe_gz(gz, f.config);
+      std::size_t n = 0, bad = 0;
+      std::string first_bad, field_names;
+      for (const auto& [field, match] : f.fields) field_names += (field_names.empty() ? "" : ", ") + std::string(field);
+      for (const auto& c : cases) {
+        if (!c.is_object() || !c.contains("prompt") || !c["prompt"].is_string()) continue;
+        const auto prompt = c["prompt"].get<std::string>();
+        bool any = false, ok = true;
+        for (const auto& [field, match] : f.fields) {
+          if (!c.contains(field)) continue;
+          any = true;
+          ok = ok && match(*tok, prompt, c[field]);
+        }
+        if (!any) continue;
+        ++n;
+        if (!ok && bad++ == 0) first_bad = describe_prompt(prompt);
+      }
+      CheckResult r;
+      r.name = name;
+      r.max_abs = static_cast<double>(bad);
+      r.max_rel = n ? static_cast<double>(bad) / static_cast<double>(n) : 0.0;
+      r.passed = n > 0 && bad == 0;
+      r.detail = std::to_string(n - bad) + "/" + std::to_string(n) + " prompts exact (" + field_names + ")";
+      if (bad) r.detail += "; first mismatch: " + first_bad;
+      if (n == 0) r.detail = "no cases with " + field_names;
+      out.push_back(r);
+    } catch (const std::exception& e) {
+      out.push_back(failed_check(name, e.what()));
+    }
+  }
   return out;
 }
 

@@ -13,3 +13,14 @@ faceg2e_add_test(test_diagnose_model
   TIMEOUT 120
   LABELS diffusion)
 target_include_directories(test_diagnose_model PRIVATE ${CMAKE_SOURCE_DIR})
+
+# `diagnose fixtures --clip-vocab` with its command file compiled in (needs the models library
+# for run_fixture_checks).
+if(TARGET faceg2e_diffusion_models)
+  faceg2e_add_test(test_diagnose_fixtures_gz
+    SOURCES test_diagnose_fixtures_gz.cpp ${CMAKE_SOURCE_DIR}/app/cli/cmd_diagnose_fixtures.cpp
+    LIBS faceg2e_diffusion CLI11::CLI11
+    TIMEOUT 120
+    LABELS diffusion)
+  target_include_directories(test_diagnose_fixtures_gz PRIVATE ${CMAKE_SOURCE_DIR})
+endif()

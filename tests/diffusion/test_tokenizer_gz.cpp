@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/diffusion/tokenizer.h"
+#include "core/diffusion/tokenizer_gz_checks.h"
 #include "core/util/error.h"
 
 namespace fs = std::filesystem;
@@ -241,4 +242,32 @@ TEST(ClipTokenizerGz, RejectsBrokenFiles) {
   expect_format_error(d / "bomb.gz", "over the size cap");
 
   EXPECT_THROW(ClipTokenizer::from_bpe_gz(d / "does_not_exist.gz"), faceg2e::NotFoundError);
+}
+
+TEST(ClipTokenizerGz, FixtureCheckPassesAndCatchesAWrongId) {
+  SKIP_WITHOUT_BPE_GZ();
+  const auto ok = tokenizer_gz_checks(fixture_dir(), bpe_gz());
+  ASSERT_EQ(ok.size(), 2u);
+  for (const auto& r : ok) EXPECT_TRUE(r.passed) << r.name << ": " << r.detail;
+  EXPECT_NE(ok[0].detail.find("320/320"), std::string::npos) << ok[0].detail;
+
+  // A case set whose SD1 ids are off by one token: only the SD1 line may fail.
+  std::ifstream in(fixture_dir() / "tokenizer_cases.json");
+  auto cases = nlohmann::json::parse(in);
+  nlohmann::json few = nlohmann::json::array();
+  for (std::size_t i = 0; i < 6 && i < cases.size(); ++i) few.push_back(cases[i]);
+  few[5]["ids_unpadded"][0] = 123;
+  const fs::path d = temp_dir() / "cases_wrong_id";
+  fs::create_directories(d);
+  write_bytes(d / "tokenizer_cases.json", few.dump());
+  const auto bad = tokenizer_gz_checks(d, bpe_gz());
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_FALSE(bad[0].passed);
+  EXPECT_NE(bad[0].detail.find("5/6"), std::string::npos) << bad[0].detail;
+  EXPECT_TRUE(bad[1].passed) << bad[1].detail;
+
+  // A broken gz becomes failed results, not an exception.
+  write_bytes(d / "broken.gz", "not gzip");
+  for (const auto& r : tokenizer_gz_checks(fixture_dir(), d / "broken.gz"))
+    EXPECT_FALSE(r.passed) << r.name;
 }
