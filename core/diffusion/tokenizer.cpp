@@ -109,7 +109,6 @@ std::vector<std::u32string> clip_pretokenize(const std::u32string& s) {
   return out;
 }
 
-
 // Python's bytes_to_unicode(), in its order: the printable bytes map to themselves, the other 68
 // to U+0100.., as UTF-8 strings. The order matters: it is the first 256 ids of OpenAI's vocab.
 std::vector<std::pair<int, std::string>> byte_symbols() {
