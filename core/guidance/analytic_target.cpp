@@ -35,7 +35,7 @@ GuidanceResult AnalyticTargetGuidance::compute(const torch::Tensor& input, bool 
     z_target = to_z(step.render_target(), input_is_latent).detach();
   }
   FACEG2E_CHECK(z_target.sizes() == z.sizes(), "target render and current render differ in shape");
-  const double ab = schedule_.alpha_bar(step.t);
+  const double ab = schedule_.alpha_cumprod(step.t);
   const double w = params_.weight_by_schedule ? 1.0 - ab : 1.0;
   torch::Tensor grad;
   double report = 0;

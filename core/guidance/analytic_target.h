@@ -10,12 +10,12 @@
 
 #include "core/guidance/guidance.h"
 #include "core/guidance/latent_codec.h"
-#include "core/guidance/noise_schedule.h"
+#include "core/diffusion/scheduler.h"
 
 namespace faceg2e::guidance {
 
 struct AnalyticTargetParams {
-  NoiseScheduleParams schedule;
+  diffusion::SchedulerConfig schedule;  // SD 1.5 / 2.1-base training schedule by default
   // Restrict the gradient to pixels covered in both renders (alpha > 0 in both) when the stage
   // provides masks; with the reference's black background the unmasked form is also stable.
   bool weight_by_schedule = true;  // w(t) = 1 - ab_t as in SDS; false: w = 1
@@ -35,7 +35,7 @@ class AnalyticTargetGuidance final : public Guidance {
  private:
   torch::Tensor to_z(const torch::Tensor& input, bool input_is_latent);
   AnalyticTargetParams params_;
-  NoiseSchedule schedule_;
+  diffusion::NoiseSchedule schedule_;
   std::shared_ptr<LatentCodec> codec_;
 };
 

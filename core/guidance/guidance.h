@@ -4,7 +4,8 @@
 //   d loss / d z = w(t) (eps_hat - eps),   loss = sum(stopgrad(grad) * z) / batch,
 // where z is the VAE latent of the render (or the render itself in pixel space). The objectives:
 // text SDS with CFG (text_sds.h), ControlNet-depth SDS (same class, with a ControlNet),
-// UV texture prior (uv_prior.h) and the analytic target (analytic_target.h).
+// the UV texture prior (TextSdsGuidance on the UV map, text_sds.h) and the analytic target
+// (analytic_target.h).
 #include <torch/types.h>
 
 #include <functional>

@@ -51,6 +51,17 @@ void TextSdsGuidance::release() {
   if (codec_) codec_->release();
 }
 
+torch::Tensor model_output_to_eps(const torch::Tensor& output, const torch::Tensor& z_t,
+                                 double alpha_bar, const std::string& prediction_type) {
+  const double a = std::sqrt(alpha_bar), s = std::sqrt(1 - alpha_bar);
+  if (prediction_type == "epsilon") return output;
+  // v = a eps - s x0 and z_t = a x0 + s eps  =>  eps = a v + s z_t
+  if (prediction_type == "v_prediction") return a * output + s * z_t;
+  // x0 prediction: eps = (z_t - a x0) / s
+  if (prediction_type == "sample") return (z_t - a * output) / s;
+  throw Error("unsupported prediction_type '" + prediction_type + "'");
+}
+
 GuidanceResult TextSdsGuidance::compute(const torch::Tensor& input, bool input_is_latent,
                                         const GuidanceStep& step) {
   FACEG2E_CHECK(unet_.has_value(), "text SDS: models already released");
@@ -61,7 +72,7 @@ GuidanceResult TextSdsGuidance::compute(const torch::Tensor& input, bool input_i
     if (!codec_) throw Error("text SDS: an RGB input needs a VAE");
     z = codec_->encode(resize_for_codec(input, codec_->image_size()));
   }
-  const double ab = schedule_.alpha_bar(step.t);
+  const double ab = schedule_.alpha_cumprod(step.t);
   torch::Tensor grad;
   double report = 0;
   {
@@ -87,7 +98,9 @@ GuidanceResult TextSdsGuidance::compute(const torch::Tensor& input, bool input_i
       down = o.down_residuals;
       mid = o.mid_residual;
     }
-    torch::Tensor eps = (*unet_)->forward(batch, tt, emb, down, mid);
+    torch::Tensor eps = model_output_to_eps((*unet_)->forward(batch, tt, emb, down, mid),
+                                            torch::cat({z_t, z_t}), ab,
+                                            params_.schedule.prediction_type);
     auto [eps_text, eps_uncond] = diffusion::split_cfg_batch(eps, diffusion::CfgBatchOrder::TextFirst);
     torch::Tensor eps_hat = diffusion::guided_eps_sds(eps_text, eps_uncond, params_.guidance_scale);
     grad = torch::nan_to_num((1 - ab) * (eps_hat - noise), 0.0, 0.0, 0.0);
@@ -115,16 +128,29 @@ std::shared_ptr<diffusion::ClipTokenizer> find_tokenizer(const diffusion::ModelI
         base.parent_path() / "tokenizer", o.tokenizer_dir.value_or(fs::path())}) {
     if (auto t = try_dir(d)) return t;
   }
-  std::string msg = "no CLIP tokenizer (vocab.json + merges.txt) for " + o.checkpoint.string() +
-                    "; looked in:";
+  if (o.clip_vocab && !o.clip_vocab->empty()) {
+    tried.push_back(*o.clip_vocab);
+    if (fs::exists(*o.clip_vocab))
+      return diffusion::ClipTokenizer::from_bpe_gz(
+          *o.clip_vocab, sd2 ? diffusion::TokenizerConfig::sd2() : diffusion::TokenizerConfig{});
+  }
+  std::string msg = "no CLIP tokenizer (vocab.json + merges.txt, or OpenAI's bpe_simple_vocab_16e6.txt.gz) for " +
+                    o.checkpoint.string() + "; looked in:";
   for (auto& t : tried) msg += " " + t.string();
-  throw NotFoundError(msg + ". Put a tokenizer/ folder beside the checkpoint.");
+  throw NotFoundError(msg + ". Put a tokenizer/ folder beside the checkpoint, or pass --clip-vocab "
+                            "(scripts/fetch-clip-vocab.sh installs OpenAI's file where it is found by default).");
 }
 
 }  // namespace
 
 LoadedSd load_text_sds(const SdLoadOptions& o) {
   const diffusion::ModelInfo info = diffusion::inspect_model(o.checkpoint);
+  TextSdsParams params = o.params;
+  if (!info.scheduler_config.empty()) {
+    params.schedule = diffusion::SchedulerConfig::from_file(info.scheduler_config);
+  } else if (!info.prediction_type.empty()) {
+    params.schedule.prediction_type = info.prediction_type;
+  }
   auto tokenizer = find_tokenizer(info, o);
   diffusion::ClipTextModel text_model =
       diffusion::load_clip_text_model(diffusion::load_component(o.checkpoint, diffusion::Component::TextEncoder),
@@ -147,15 +173,39 @@ LoadedSd load_text_sds(const SdLoadOptions& o) {
                                    o.device);
   auto codec = std::make_shared<VaeCodec>(
       diffusion::make_vae(diffusion::load_component(o.checkpoint, diffusion::Component::VAE), o.device),
-      o.params.vae_image_size);
+      params.vae_image_size);
   std::optional<diffusion::ControlNetModel> controlnet;
   if (o.controlnet)
     controlnet = diffusion::make_controlnet(
         diffusion::load_component(*o.controlnet, diffusion::Component::ControlNet), o.device);
   LoadedSd out;
   out.codec = codec;
-  out.guidance = std::make_shared<TextSdsGuidance>(o.params, unet, controlnet, codec, prompts);
+  out.prompts = prompts;
+  out.guidance = std::make_shared<TextSdsGuidance>(params, unet, controlnet, codec, prompts);
   return out;
+}
+
+std::shared_ptr<TextSdsGuidance> load_uv_prior(const fs::path& unet_path, const LoadedSd& texture_model,
+                                               const TextSdsParams& params, torch::Device device) {
+  FACEG2E_CHECK(texture_model.codec != nullptr, "UV prior: the texture model has no VAE");
+  const diffusion::ModelInfo info = diffusion::inspect_model(unet_path);
+  TextSdsParams p = params;
+  if (!info.scheduler_config.empty()) {
+    p.schedule = diffusion::SchedulerConfig::from_file(info.scheduler_config);
+  } else if (!info.prediction_type.empty()) {
+    p.schedule.prediction_type = info.prediction_type;
+  }
+  auto unet = diffusion::make_unet(diffusion::load_component(unet_path, diffusion::Component::UNet), device);
+  const int64_t ctx = texture_model.prompts.uncond.size(-1);
+  if (unet->config().cross_attention_dim != ctx)
+    throw Error("UV prior " + unet_path.string() + ": cross-attention width " +
+                std::to_string(unet->config().cross_attention_dim) + " does not match the texture model's text encoder (" +
+                std::to_string(ctx) + "); the prior must be SD 1.x-compatible");
+  if (unet->config().in_channels != 4)
+    throw Error("UV prior " + unet_path.string() + ": expected a 4-channel UNet, got " +
+                std::to_string(unet->config().in_channels));
+  return std::make_shared<TextSdsGuidance>(p, unet, std::nullopt, texture_model.codec,
+                                           texture_model.prompts);
 }
 
 }  // namespace faceg2e::guidance

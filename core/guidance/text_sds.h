@@ -12,11 +12,11 @@
 #include <string>
 
 #include "core/diffusion/controlnet.h"
+#include "core/diffusion/scheduler.h"
 #include "core/diffusion/unet.h"
 #include "core/diffusion/vae.h"
 #include "core/guidance/guidance.h"
 #include "core/guidance/latent_codec.h"
-#include "core/guidance/noise_schedule.h"
 
 namespace faceg2e::guidance {
 
@@ -34,10 +34,19 @@ class VaeCodec final : public LatentCodec {
   int image_size_;
 };
 
+// A UNet output as a noise prediction, given z_t and alpha_bar(t): epsilon passes through,
+// v_prediction (SD 2.x 768-v) gives sqrt(ab) v + sqrt(1-ab) z_t, sample gives
+// (z_t - sqrt(ab) x0) / sqrt(1-ab).
+torch::Tensor model_output_to_eps(const torch::Tensor& output, const torch::Tensor& z_t,
+                                  double alpha_bar, const std::string& prediction_type);
+
 struct TextSdsParams {
   double guidance_scale = 100;       // FaceG2E: 100
   double controlnet_scale = 1.0;     // diffusers default conditioning_scale
-  NoiseScheduleParams schedule;
+  // The model's training schedule and prediction type. load_text_sds fills it from the
+  // checkpoint's scheduler/scheduler_config.json (or what inspect_model detected); epsilon,
+  // v_prediction and sample outputs are all turned into a noise prediction for SDS.
+  diffusion::SchedulerConfig schedule;
   int vae_image_size = 512;          // FaceG2E: renders upsampled to 512 before encoding
 };
 
@@ -63,7 +72,7 @@ class TextSdsGuidance final : public Guidance {
 
  private:
   TextSdsParams params_;
-  NoiseSchedule schedule_;
+  diffusion::NoiseSchedule schedule_;
   std::optional<diffusion::UNet2DConditionModel> unet_;
   std::optional<diffusion::ControlNetModel> controlnet_;
   std::shared_ptr<LatentCodec> codec_;
@@ -77,6 +86,8 @@ struct SdLoadOptions {
   std::filesystem::path checkpoint;
   std::optional<std::filesystem::path> controlnet;
   std::optional<std::filesystem::path> tokenizer_dir;
+  // OpenAI's bpe_simple_vocab_16e6.txt.gz, the last resort for single-file checkpoints.
+  std::optional<std::filesystem::path> clip_vocab;
   std::string prompt;
   std::string negative_prompt;
   torch::Device device = torch::kCPU;
@@ -86,8 +97,16 @@ struct SdLoadOptions {
 struct LoadedSd {
   std::shared_ptr<TextSdsGuidance> guidance;
   std::shared_ptr<VaeCodec> codec;
+  PromptEmbeddings prompts;  // kept so a second UNet (the UV prior) can reuse them
 };
 
 LoadedSd load_text_sds(const SdLoadOptions& options);
+
+// The UV-space texture prior: an SD-compatible UNet (diffusers folder or single file) that
+// shares the texture model's text embeddings and VAE, so only its UNet is loaded.
+std::shared_ptr<TextSdsGuidance> load_uv_prior(const std::filesystem::path& unet,
+                                               const LoadedSd& texture_model,
+                                               const TextSdsParams& params,
+                                               torch::Device device);
 
 }  // namespace faceg2e::guidance

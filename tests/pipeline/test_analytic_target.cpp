@@ -16,7 +16,7 @@ TEST(AnalyticTarget, PixelGradientMatchesClosedForm) {
   torch::Tensor target = torch::rand({2, 3, 8, 8}, torch::kFloat64);
   AnalyticTargetGuidance g({}, nullptr);
   torch::Generator gen = at::detail::createCPUGenerator(11);
-  NoiseSchedule sched;
+  faceg2e::diffusion::NoiseSchedule sched;
   for (int t : {20, 500, 980}) {
     GuidanceStep step;
     step.t = t;
@@ -25,7 +25,7 @@ TEST(AnalyticTarget, PixelGradientMatchesClosedForm) {
     auto r = g.compute(x, false, step);
     x.mutable_grad() = torch::Tensor();
     r.loss.backward();
-    const double ab = sched.alpha_bar(t);
+    const double ab = sched.alpha_cumprod(t);
     // Closed form in float64 by hand, independent of the implementation's noise path.
     torch::Tensor expect =
         2.0 * (1 - ab) * std::sqrt(ab / (1 - ab)) * ((2 * x.detach() - 1) - (2 * target - 1)) / 2.0;
