@@ -28,7 +28,9 @@ struct GenerateArgs {
   std::string out, prompt, negative, stages = "geometry,texture", device = "cpu", guidance = "sd";
   std::string target, face_model, models, sd21, sd15, controlnet, prior, clip_vocab;
   int steps_geometry = -1, steps_texture = -1, preview_every = 0;
-  int geometry_size = -1, texture_size = -1, views_per_step = -1;
+  int geometry_size = -1, texture_size = -1, views_per_step = -1, vae_size = -1, atlas_size = -1;
+  double cfg_geometry = -1, cfg_texture = -1, prior_weight = -1;
+  bool prior_yuv = false;
   std::string geometry_optimizer;
   double geometry_lr = -1, texture_lr = -1;
   std::uint64_t seed = 0;
@@ -69,6 +71,18 @@ void run(const GenerateArgs& a) {
   if (a.geometry_size > 0) p.geometry.render_size = a.geometry_size;
   if (a.texture_size > 0) p.texture.render_size = p.texture.control_size = a.texture_size;
   if (a.views_per_step > 0) p.geometry.views_per_step = a.views_per_step;
+  if (a.vae_size > 0) {
+    if (a.vae_size % 8 != 0) throw Error("--vae-size must be a multiple of 8");
+    p.vae_image_size = a.vae_size;
+  }
+  if (a.atlas_size > 0) {
+    if (a.atlas_size % 8 != 0) throw Error("--texture-atlas-size must be a multiple of 8");
+    p.texture.atlas_size = a.atlas_size;
+  }
+  if (a.cfg_geometry > 0) p.cfg_scale_geometry = a.cfg_geometry;
+  if (a.cfg_texture > 0) p.cfg_scale_texture = p.cfg_scale_uv_prior = a.cfg_texture;
+  if (a.prior_weight >= 0) p.texture.uv_prior_weight = a.prior_weight;
+  p.texture.uv_prior_yuv = a.prior_yuv;
   if (!a.geometry_optimizer.empty()) p.geometry.optimizer.kind = parse_optimizer_kind(a.geometry_optimizer);
   if (a.geometry_lr > 0) p.geometry.optimizer.lr = a.geometry_lr;
   if (a.texture_lr > 0) p.texture.optimizer.lr = a.texture_lr;
@@ -142,12 +156,21 @@ void register_generate_commands(CLI::App& app) {
   cmd->add_option("--sd21", args->sd21, "Geometry model: SD 2.x checkpoint or diffusers folder");
   cmd->add_option("--sd15", args->sd15, "Texture model: SD 1.x checkpoint or diffusers folder");
   cmd->add_option("--controlnet-depth", args->controlnet, "ControlNet depth for SD 1.x");
-  cmd->add_option("--texture-prior", args->prior, "UV texture prior UNet (not used yet)");
+  cmd->add_option("--texture-prior", args->prior,
+                  "UV texture prior: an SD 1.x-compatible UNet trained on UV maps (diffusers folder or .safetensors)");
+  cmd->add_option("--texture-prior-weight", args->prior_weight, "Weight of the UV prior term (default 1)");
+  cmd->add_flag("--texture-prior-yuv", args->prior_yuv, "The UV prior was trained on YUV (BT.601) maps");
   cmd->add_option("--clip-vocab", args->clip_vocab, "CLIP BPE vocabulary for single-file checkpoints");
   cmd->add_option("--preview-every", args->preview_every, "Write DIR/previews/*.png every N steps");
   cmd->add_option("--render-size-geometry", args->geometry_size, "Geometry render size (default 224)");
   cmd->add_option("--render-size-texture", args->texture_size, "Texture render size (default 512)");
   cmd->add_option("--views-per-step", args->views_per_step, "Geometry views per step");
+  cmd->add_option("--vae-size", args->vae_size,
+                  "Resize renders to this before VAE encoding (default 512; smaller is faster, for previews)");
+  cmd->add_option("--texture-atlas-size", args->atlas_size,
+                  "Optimised texture size (default 512: a 64x64 latent); the saved atlas keeps its own size");
+  cmd->add_option("--cfg-geometry", args->cfg_geometry, "Classifier-free guidance scale, geometry (default 100)");
+  cmd->add_option("--cfg-texture", args->cfg_texture, "Classifier-free guidance scale, texture (default 100)");
   cmd->add_option("--optimizer-geometry", args->geometry_optimizer, "adan | adam | adamw");
   cmd->add_option("--lr-geometry", args->geometry_lr, "Geometry learning rate");
   cmd->add_option("--lr-texture", args->texture_lr, "Texture learning rate");

@@ -112,6 +112,11 @@ GenerateReport run_generate(const GenerateParams& p, const RunControl& control) 
   ResolvedModels resolved;
   if (!target_mode) resolved = resolve_models(p.models);
   for (const auto& n : resolved.notes) gen["model_notes"].push_back(n);
+  std::optional<fs::path> clip_vocab;
+  if (!target_mode) {
+    const fs::path v = find_clip_vocab(p.models.clip_vocab);
+    if (!v.empty()) clip_vocab = v;
+  }
 
   if (p.run_geometry) {
     control.throw_if_cancelled();
@@ -125,7 +130,9 @@ GenerateReport run_generate(const GenerateParams& p, const RunControl& control) 
       o.prompt = p.prompt;
       o.negative_prompt = p.negative_prompt;
       o.device = device;
+      o.clip_vocab = clip_vocab;
       o.params.guidance_scale = p.cfg_scale_geometry;
+      o.params.vae_image_size = p.vae_image_size;
       sd = guidance::load_text_sds(o);
       g = sd.guidance;
       models["geometry"] = o.checkpoint.string();
@@ -145,6 +152,7 @@ GenerateReport run_generate(const GenerateParams& p, const RunControl& control) 
     control.throw_if_cancelled();
     std::shared_ptr<guidance::Guidance> g;
     std::shared_ptr<guidance::LatentCodec> codec;
+    std::shared_ptr<guidance::Guidance> uv_prior;
     guidance::LoadedSd sd;
     if (target_mode) {
       g = std::make_shared<guidance::AnalyticTargetGuidance>(guidance::AnalyticTargetParams{}, nullptr);
@@ -155,16 +163,25 @@ GenerateReport run_generate(const GenerateParams& p, const RunControl& control) 
       o.prompt = p.prompt;
       o.negative_prompt = p.negative_prompt;
       o.device = device;
+      o.clip_vocab = clip_vocab;
       o.params.guidance_scale = p.cfg_scale_texture;
+      o.params.vae_image_size = p.vae_image_size;
       sd = guidance::load_text_sds(o);
       g = sd.guidance;
       codec = sd.codec;
       models["texture"] = o.checkpoint.string();
       models["controlnet_depth"] = o.controlnet->string();
+      if (resolved.texture_prior) {
+        guidance::TextSdsParams pp = o.params;
+        pp.guidance_scale = p.cfg_scale_uv_prior;
+        uv_prior = guidance::load_uv_prior(*resolved.texture_prior, sd, pp, device);
+        models["texture_prior"] = resolved.texture_prior->string();
+      }
     }
-    StageResult r = run_texture_stage(p.texture, scene, *g, codec.get(), nullptr, identity, albedo,
-                                      target ? &*target : nullptr, p.seed, control);
+    StageResult r = run_texture_stage(p.texture, scene, *g, codec.get(), uv_prior.get(), identity,
+                                      albedo, target ? &*target : nullptr, p.seed, control);
     g->release();
+    if (uv_prior) uv_prior->release();
     albedo = r.albedo;
     stages.push_back("texture");
     timings["texture_s"] = r.seconds;
@@ -172,6 +189,9 @@ GenerateReport run_generate(const GenerateParams& p, const RunControl& control) 
     gen["texture"] = {{"steps", r.steps}, {"render_size", p.texture.render_size},
                       {"atlas_size", p.texture.atlas_size},
                       {"space", codec ? "latent" : "rgb"},
+                      {"uv_prior", uv_prior ? nlohmann::json{{"weight", p.texture.uv_prior_weight},
+                                                             {"yuv", p.texture.uv_prior_yuv}}
+                                            : nlohmann::json(nullptr)},
                       {"optimizer", optimizer_json(p.texture.optimizer)},
                       {"timesteps", to_string(p.texture.timesteps.kind)}};
   }

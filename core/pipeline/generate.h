@@ -38,6 +38,10 @@ struct GenerateParams {
   int albedo_size = 1024;                  // saved atlas size when no input albedo says otherwise
   double cfg_scale_geometry = 100;         // FaceG2E: guidance scale 100
   double cfg_scale_texture = 100;          // FaceG2E main.py texture stage: guidance_scale=100
+  // Renders are resized to this before the VAE encodes them (FaceG2E: 512, the size SD was
+  // trained at). Smaller values are for quick previews and tests: the latent is size / 8.
+  int vae_image_size = 512;
+  double cfg_scale_uv_prior = 100;         // UV texture prior: as the texture stage
 };
 
 struct GenerateReport {

@@ -15,6 +15,16 @@ namespace F = torch::nn::functional;
 using guidance::GuidanceStep;
 using guidance::ViewPrompt;
 
+torch::Tensor rgb_to_yuv(const torch::Tensor& rgb) {
+  FACEG2E_CHECK(rgb.dim() == 4 && rgb.size(1) == 3, "rgb_to_yuv: expected [B, 3, H, W]");
+  // Full-range BT.601 (JPEG / JFIF), chroma offset to 0.5 so every channel stays in [0, 1].
+  const auto r = rgb.select(1, 0), g = rgb.select(1, 1), b = rgb.select(1, 2);
+  const auto y = 0.299 * r + 0.587 * g + 0.114 * b;
+  const auto u = 0.5 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+  const auto v = 0.5 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+  return torch::stack({y, u, v}, 1);
+}
+
 guidance::ViewPrompt view_prompt(double azimuth_deg) {
   switch (raster::view_direction(azimuth_deg)) {
     case raster::ViewDirection::kFront: return ViewPrompt::kFront;
@@ -290,9 +300,19 @@ StageResult run_texture_stage(const TextureParams& params, const FaceScene& scen
     if (uv_prior) {
       GuidanceStep ps;
       ps.t = t;
-      ps.generator = &rng.noise;
-      torch::Tensor uv_input = latent_phase ? param : resize_square(texture, S, S);
-      loss = loss + params.uv_prior_weight * uv_prior->compute(uv_input, latent_phase, ps).loss;
+      ps.generator = &rng.noise;  // bare prompt: the UV map has no view
+      torch::Tensor uv_input;
+      bool uv_is_latent = false;
+      if (params.uv_prior_yuv) {
+        // A YUV-trained prior sees the atlas converted to YUV, re-encoded by the VAE.
+        uv_input = rgb_to_yuv(resize_square(latent_phase ? rgb_atlas(param) : texture, S, S));
+      } else if (latent_phase) {
+        uv_input = param;  // the latent texture is the UV map's latent
+        uv_is_latent = true;
+      } else {
+        uv_input = resize_square(texture, S, S);
+      }
+      loss = loss + params.uv_prior_weight * uv_prior->compute(uv_input, uv_is_latent, ps).loss;
     }
     loss.backward();
     optimizer->step();

@@ -50,4 +50,8 @@ torch::Tensor from_image8(const Image8& image);
 
 guidance::ViewPrompt view_prompt(double azimuth_deg);
 
+// [B, 3, H, W] RGB in [0, 1] -> full-range BT.601 YUV with U, V offset by 0.5 (all in [0, 1]),
+// for UV priors trained on YUV maps (TextureParams::uv_prior_yuv). Differentiable.
+torch::Tensor rgb_to_yuv(const torch::Tensor& rgb);
+
 }  // namespace faceg2e::pipeline
