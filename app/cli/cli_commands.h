@@ -6,10 +6,11 @@
 
 namespace faceg2e::cli {
 
-void register_face_commands(CLI::App& app);            // import-ict, info, export
+void register_face_commands(CLI::App& app);            // import-ict, info, new, export
 void register_diagnose_model(CLI::App& diagnose);      // diagnose model
 void register_diagnose_fixtures(CLI::App& diagnose);   // diagnose fixtures
 void register_bench_diffusion(CLI::App& bench);        // bench diffusion
-void register_generate_commands(CLI::App& app);        // new, generate
+void register_generate_commands(CLI::App& app);        // generate
+void register_compare_command(CLI::App& app);          // compare
 
 }  // namespace faceg2e::cli

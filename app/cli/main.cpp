@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   faceg2e::cli::register_diagnose_fixtures(*diagnose);
   faceg2e::cli::register_bench_diffusion(*bench);
   faceg2e::cli::register_generate_commands(app);
+  faceg2e::cli::register_compare_command(app);
 
   try {
     app.parse(argc, argv);
