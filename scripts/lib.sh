@@ -14,7 +14,7 @@ FACEG2E_PACKAGES=(
   cmake g++ make pkg-config ccache
   libtorch-dev libopenblas0-pthread
   libimgui-dev libglfw3-dev libvulkan-dev glslc mesa-vulkan-drivers
-  libglm-dev libstb-dev libtinyobjloader-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
+  libglm-dev libstb-dev libtinyobjloader-dev nlohmann-json3-dev libspdlog-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xauth
 )
