@@ -32,7 +32,9 @@ struct GenerateArgs {
   double cfg_geometry = -1, cfg_texture = -1, prior_weight = -1;
   bool prior_yuv = false;
   std::string geometry_optimizer;
-  double geometry_lr = -1, texture_lr = -1;
+  double geometry_lr = -1, texture_lr = -1, geometry_decay_gamma = -1;
+  int geometry_decay_every = -1;
+  double geometry_average = -1;
   std::uint64_t seed = 0;
 };
 
@@ -86,6 +88,9 @@ void run(const GenerateArgs& a) {
   if (!a.geometry_optimizer.empty()) p.geometry.optimizer.kind = parse_optimizer_kind(a.geometry_optimizer);
   if (a.geometry_lr > 0) p.geometry.optimizer.lr = a.geometry_lr;
   if (a.texture_lr > 0) p.texture.optimizer.lr = a.texture_lr;
+  if (a.geometry_decay_every > 0) p.geometry.optimizer.decay_every = a.geometry_decay_every;
+  if (a.geometry_decay_gamma > 0) p.geometry.optimizer.decay_gamma = a.geometry_decay_gamma;
+  if (a.geometry_average >= 0) p.geometry.average_last = a.geometry_average;
   p.target_project = a.target;
   if (!a.face_model.empty()) p.face_model = fs::path(a.face_model);
   auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<fs::path>(s); };
@@ -174,6 +179,12 @@ void register_generate_commands(CLI::App& app) {
   cmd->add_option("--optimizer-geometry", args->geometry_optimizer, "adan | adam | adamw");
   cmd->add_option("--lr-geometry", args->geometry_lr, "Geometry learning rate");
   cmd->add_option("--lr-texture", args->texture_lr, "Texture learning rate");
+  cmd->add_option("--lr-decay-every-geometry", args->geometry_decay_every,
+                  "Geometry: multiply the learning rate by --lr-decay-gamma-geometry every N steps");
+  cmd->add_option("--lr-decay-gamma-geometry", args->geometry_decay_gamma, "Geometry learning-rate decay factor");
+  cmd->add_option("--average-last-geometry", args->geometry_average,
+                  "Geometry result: mean of the iterates over this last fraction of the steps (0 = last iterate)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->callback([args] { run(*args); });
 }
 

@@ -29,10 +29,14 @@ GuidanceResult AnalyticTargetGuidance::compute(const torch::Tensor& input, bool 
   if (input_is_latent && !codec_)
     throw Error("analytic target: a latent input needs a VAE (pixel-space target got a latent)");
   torch::Tensor z = to_z(input, input_is_latent);
-  torch::Tensor z_target;
+  torch::Tensor z_target, common;
   {
     torch::NoGradGuard no_grad;
-    z_target = to_z(step.render_target(), input_is_latent).detach();
+    TargetRender tr = step.render_target();
+    z_target = to_z(tr.image, input_is_latent).detach();
+    if (params_.mask_to_common_coverage && !input_is_latent && !codec_ && tr.mask.defined() &&
+        step.input_mask.defined())
+      common = (tr.mask.to(z.dtype()) > 0.5).logical_and(step.input_mask.to(z.dtype()) > 0.5).to(z.dtype());
   }
   FACEG2E_CHECK(z_target.sizes() == z.sizes(), "target render and current render differ in shape");
   const double ab = schedule_.alpha_cumprod(step.t);
@@ -45,6 +49,7 @@ GuidanceResult AnalyticTargetGuidance::compute(const torch::Tensor& input, bool 
     torch::Tensor z_t = std::sqrt(ab) * z.detach() + std::sqrt(1 - ab) * noise;
     torch::Tensor eps_star = (z_t - std::sqrt(ab) * z_target) / std::sqrt(1 - ab);
     grad = w * (eps_star - noise);
+    if (common.defined()) grad = grad * common;
     report = (z.detach() - z_target).pow(2).mean().item<double>();
   }
   return {sds_surrogate_loss(z, grad), report};

@@ -16,9 +16,10 @@ namespace faceg2e::guidance {
 
 struct AnalyticTargetParams {
   diffusion::SchedulerConfig schedule;  // SD 1.5 / 2.1-base training schedule by default
-  // Restrict the gradient to pixels covered in both renders (alpha > 0 in both) when the stage
-  // provides masks; with the reference's black background the unmasked form is also stable.
   bool weight_by_schedule = true;  // w(t) = 1 - ab_t as in SDS; false: w = 1
+  // Restrict the pixel-space gradient to pixels covered in both renders when the stage provides
+  // both coverages (GuidanceStep::input_mask, TargetRender::mask).
+  bool mask_to_common_coverage = true;
 };
 
 class AnalyticTargetGuidance final : public Guidance {

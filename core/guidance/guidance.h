@@ -17,6 +17,15 @@ namespace faceg2e::guidance {
 // azimuth (util/prompt_util.py); kDefault is the bare prompt.
 enum class ViewPrompt { kDefault = 0, kFront = 1, kSide = 2, kBack = 3 };
 
+// The analytic target's render of a step: the image and, optionally, its coverage.
+struct TargetRender {
+  TargetRender() = default;
+  TargetRender(torch::Tensor image_, torch::Tensor mask_ = {})  // NOLINT: implicit on purpose
+      : image(std::move(image_)), mask(std::move(mask_)) {}
+  torch::Tensor image;
+  torch::Tensor mask;  // [B, 1, H, W] in [0, 1], or undefined
+};
+
 // What the stage knows about the step besides the render.
 struct GuidanceStep {
   int t = 500;                               // diffusion timestep
@@ -26,7 +35,12 @@ struct GuidanceStep {
   // The analytic target's render with the same camera, light and render mode as the input, in the
   // same format (RGB [B,3,H,W] in [0,1], or a latent [B,4,h,w]). Only called by objectives whose
   // needs_target() is true.
-  std::function<torch::Tensor()> render_target;
+  std::function<TargetRender()> render_target;
+  // Coverage of the input render ([B, 1, H, W], pixel-space inputs only). Optional; with the
+  // target's coverage it lets the analytic target ignore pixels that are background in either
+  // render (their gradient says nothing useful about the shape: the rasterizer gives silhouettes
+  // no gradient, so such pixels only push the shading of the covered side).
+  torch::Tensor input_mask;
   // Noise source (CPU generator: the same seed gives the same noise on every device).
   torch::Generator* generator = nullptr;
 };

@@ -24,6 +24,10 @@ struct GeometryParams {
   double prior_weight = 0.0;
   double background = 0.0;               // reference: black background (white diverges, measured)
   int views_per_step = 1;                // reference: batch 1
+  // Return the mean of the iterates over this last fraction of the steps (Polyak averaging)
+  // instead of the last iterate: with random views, lights and timesteps each step's gradient
+  // is noisy, and the last iterate jitters by about the learning rate. Reference: 0 (last).
+  double average_last = 0.0;
 };
 
 // Reference texture optimizer: AdamW lr 0.05, betas (0.9, 0.99), eps 1e-15, StepLR(100, 0.9).

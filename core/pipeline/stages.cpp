@@ -122,6 +122,10 @@ StageResult run_geometry_stage(const GeometryParams& params, const FaceScene& sc
   TailMean tail(params.steps);
 
   const int nv = std::max(1, params.views_per_step);
+  const int average_from =
+      params.steps - static_cast<int>(std::lround(params.steps * std::clamp(params.average_last, 0.0, 1.0)));
+  torch::Tensor a_sum;
+  int a_count = 0;
   for (int i = 0; i < params.steps; ++i) {
     control.throw_if_cancelled();
     std::vector<raster::ViewAngles> vlist;
@@ -152,10 +156,12 @@ StageResult run_geometry_stage(const GeometryParams& params, const FaceScene& sc
     step.view = view_prompt(view.azimuth_deg);
     step.generator = &rng.noise;
     if (guidance.needs_target()) {
-      step.render_target = [&] {
+      step.input_mask = out.mask.detach();
+      step.render_target = [&]() -> guidance::TargetRender {
         raster::MeshInputs tm = scene.mesh(target_verts);
         tm.sh_gamma = gamma;
-        return raster::render_mesh(tm, cam, rp).image;
+        raster::RenderOutput o = raster::render_mesh(tm, cam, rp);
+        return {o.image, o.mask};
       };
     }
     guidance::GuidanceResult g = guidance.compute(out.image, false, step);
@@ -163,6 +169,11 @@ StageResult run_geometry_stage(const GeometryParams& params, const FaceScene& sc
     if (params.prior_weight > 0) loss = loss + params.prior_weight * a.pow(2).mean();
     loss.backward();
     optimizer->step();
+    if (i >= average_from) {
+      torch::NoGradGuard ng;
+      a_sum = a_sum.defined() ? a_sum + a.detach() : a.detach().clone();
+      ++a_count;
+    }
     tail.add(g.report);
     report(control, meter, i + 1, t, g.report);
 
@@ -178,7 +189,7 @@ StageResult run_geometry_stage(const GeometryParams& params, const FaceScene& sc
     }
   }
   StageResult r;
-  r.identity = a.detach().to(torch::kCPU).clone();
+  r.identity = (a_count > 0 ? a_sum / a_count : a.detach()).to(torch::kCPU).clone();
   r.final_loss = tail.mean();
   r.seconds = meter.elapsed_s();
   r.steps = params.steps;
@@ -288,11 +299,13 @@ StageResult run_texture_stage(const TextureParams& params, const FaceScene& scen
       step.control = raster::render_mesh(scene.mesh(verts), cam, dp).image.repeat({1, 3, 1, 1});
     }
     if (guidance.needs_target()) {
-      step.render_target = [&] {
+      step.input_mask = out.mask.detach();
+      step.render_target = [&]() -> guidance::TargetRender {
         raster::MeshInputs tm = scene.mesh(target_verts);
         tm.texture = latent_phase ? target_latent : target_albedo;
         if (!latent_phase) tm.sh_gamma = presets[light];
-        return raster::render_mesh(tm, cam, rp).image;
+        raster::RenderOutput o = raster::render_mesh(tm, cam, rp);
+        return {o.image, o.mask};
       };
     }
     guidance::GuidanceResult g = guidance.compute(out.image, latent_phase, step);
