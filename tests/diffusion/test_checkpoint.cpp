@@ -7,6 +7,7 @@
 #include "core/diffusion/checkpoint.h"
 #include "core/diffusion/safetensors.h"
 #include "core/util/error.h"
+#include "tests/common/scratch_dir.h"
 
 namespace fs = std::filesystem;
 using namespace faceg2e;
@@ -21,19 +22,7 @@ fs::path ref_dir() {
 fs::path ckpt(const std::string& n) { return ref_dir() / "checkpoints" / n; }
 fs::path model(const std::string& n) { return ref_dir() / "models" / n; }
 
-// A per-process scratch folder, removed when the test program exits.
-fs::path temp_dir() {
-  struct Scratch {
-    fs::path path = fs::temp_directory_path() / ("faceg2e_ckpt_test_" + std::to_string(::getpid()));
-    Scratch() { fs::create_directories(path); }
-    ~Scratch() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static const Scratch scratch;
-  return scratch.path;
-}
+fs::path temp_dir() { return faceg2e::testing::scratch_dir("ckpt_test"); }
 
 // Names, shapes and values all equal (values exactly: the conversions only rename/split).
 void expect_same_tensors(const StateDict& got, const StateDict& want, const std::string& what) {

@@ -13,6 +13,7 @@
 
 #include "app/cli/cli_commands.h"
 #include "core/util/error.h"
+#include "tests/common/scratch_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -25,19 +26,7 @@ fs::path shared_dir() {
 fs::path ref_dir() { return shared_dir() / "fixtures/sd-reference"; }
 fs::path bpe_gz() { return shared_dir() / "data/clip/bpe_simple_vocab_16e6.txt.gz"; }
 
-fs::path temp_dir() {
-  struct Scratch {
-    fs::path path =
-        fs::temp_directory_path() / ("faceg2e_diag_gz_test_" + std::to_string(::getpid()));
-    Scratch() { fs::create_directories(path); }
-    ~Scratch() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static const Scratch scratch;
-  return scratch.path;
-}
+fs::path temp_dir() { return faceg2e::testing::scratch_dir("diag_gz_test"); }
 
 struct RunResult {
   std::string out;  // what the command printed (it writes with printf)

@@ -9,6 +9,7 @@
 #include "core/diffusion/state_dict.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "tests/common/scratch_dir.h"
 
 namespace fs = std::filesystem;
 using namespace faceg2e;
@@ -16,19 +17,7 @@ using namespace faceg2e::diffusion;
 
 namespace {
 
-// A per-process scratch folder, removed when the test program exits.
-fs::path temp_dir() {
-  struct Scratch {
-    fs::path path = fs::temp_directory_path() / ("faceg2e_st_test_" + std::to_string(::getpid()));
-    Scratch() { fs::create_directories(path); }
-    ~Scratch() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static const Scratch scratch;
-  return scratch.path;
-}
+fs::path temp_dir() { return faceg2e::testing::scratch_dir("st_test"); }
 
 void write_bytes(const fs::path& p, const std::string& bytes) {
   std::ofstream os(p, std::ios::binary | std::ios::trunc);

@@ -13,6 +13,7 @@
 #include "core/diffusion/tokenizer.h"
 #include "core/diffusion/tokenizer_gz_checks.h"
 #include "core/util/error.h"
+#include "tests/common/scratch_dir.h"
 
 namespace fs = std::filesystem;
 using namespace faceg2e::diffusion;
@@ -31,20 +32,7 @@ fs::path bpe_gz() { return shared_dir() / "data/clip/bpe_simple_vocab_16e6.txt.g
     if (!fs::exists(bpe_gz())) GTEST_SKIP() << "no " << bpe_gz().string(); \
   } while (0)
 
-// A per-process scratch folder, removed when the test program exits.
-fs::path temp_dir() {
-  struct Scratch {
-    fs::path path =
-        fs::temp_directory_path() / ("faceg2e_tokgz_test_" + std::to_string(::getpid()));
-    Scratch() { fs::create_directories(path); }
-    ~Scratch() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static const Scratch scratch;
-  return scratch.path;
-}
+fs::path temp_dir() { return faceg2e::testing::scratch_dir("tokgz_test"); }
 
 std::string read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -7,16 +7,12 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/image_io.h"
+#include "tests/common/scratch_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("faceg2e_util_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return faceg2e::testing::scratch_dir("util_" + name); }
 }  // namespace
 
 TEST(AtomicFile, WritesAndReplaces) {

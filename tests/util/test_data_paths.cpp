@@ -6,6 +6,7 @@
 
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
+#include "tests/common/scratch_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -24,7 +25,7 @@ struct EnvGuard {
 }  // namespace
 
 TEST(DataPaths, ExplicitPathWinsAndMustExist) {
-  const fs::path tmp = fs::temp_directory_path() / "faceg2e_explicit_model.f3dm";
+  const fs::path tmp = faceg2e::testing::scratch_dir("paths_explicit") / "model.f3dm";
   { std::ofstream(tmp) << "x"; }
   EXPECT_EQ(faceg2e::find_face_model(tmp).found, tmp);
   const auto missing = faceg2e::find_face_model(fs::path("/nonexistent/model.f3dm"));
@@ -39,8 +40,7 @@ TEST(DataPaths, ExplicitPathWinsAndMustExist) {
 
 TEST(DataPaths, EnvironmentThenXdgThenShared) {
   EnvGuard g1("FACEG2E_FACE_MODEL"), g2("XDG_DATA_HOME");
-  const fs::path root = fs::temp_directory_path() / ("faceg2e_paths_" + std::to_string(::getpid()));
-  fs::remove_all(root);
+  const fs::path root = faceg2e::testing::scratch_dir("paths");
   fs::create_directories(root / "xdg" / "faceg2e" / "face");
   const fs::path env_model = root / "env.f3dm";
   { std::ofstream(env_model) << "x"; }
