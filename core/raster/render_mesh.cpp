@@ -148,6 +148,8 @@ RenderOutput render_mesh(const MeshInputs& mesh, const Camera& camera,
   } else {
     out.image = image * m + (1.0 - m) * params.background;
   }
+  if (params.antialias)
+    out.image = antialias_silhouettes(out.image, clip, mesh.triangles, frags.triangle_id);
   out.fragments = frags;
   return out;
 }

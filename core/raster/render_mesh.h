@@ -6,6 +6,7 @@
 // barycentrics and normals), the texture and the SH coefficients.
 #include <torch/types.h>
 
+#include "core/raster/antialias.h"
 #include "core/raster/barycentrics.h"
 #include "core/raster/camera.h"
 #include "core/raster/image_maps.h"
@@ -48,6 +49,9 @@ struct RenderMeshParams {
   TextureSampleParams texture_sampling;
   DepthMapParams depth;
   RasterBackend backend = RasterBackend::kAuto;
+  // Blend mesh/background pixel pairs by where the outline crosses them, so the image has a
+  // gradient with respect to the outline (antialias.h). Off: plain discrete coverage.
+  bool antialias = false;
 };
 
 // The mesh and its shading inputs. Tensors may be on the CPU or one CUDA device (all the same).
