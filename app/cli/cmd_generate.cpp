@@ -34,7 +34,8 @@ struct GenerateArgs {
   std::string geometry_optimizer;
   double geometry_lr = -1, texture_lr = -1, geometry_decay_gamma = -1;
   int geometry_decay_every = -1;
-  double geometry_average = -1;
+  double geometry_average = -1, geometry_prior = -1, geometry_antialias_until = -1;
+  int geometry_modes_start = -1, geometry_antialias = -1;
   std::uint64_t seed = 0;
 };
 
@@ -91,6 +92,10 @@ void run(const GenerateArgs& a) {
   if (a.geometry_decay_every > 0) p.geometry.optimizer.decay_every = a.geometry_decay_every;
   if (a.geometry_decay_gamma > 0) p.geometry.optimizer.decay_gamma = a.geometry_decay_gamma;
   if (a.geometry_average >= 0) p.geometry.average_last = a.geometry_average;
+  if (a.geometry_prior >= 0) p.geometry.prior_weight = a.geometry_prior;
+  if (a.geometry_modes_start >= 0) p.geometry.modes_start = a.geometry_modes_start;
+  if (a.geometry_antialias >= 0) p.geometry.antialias = a.geometry_antialias != 0;
+  if (a.geometry_antialias_until >= 0) p.geometry.antialias_until = a.geometry_antialias_until;
   p.target_project = a.target;
   if (!a.face_model.empty()) p.face_model = fs::path(a.face_model);
   auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<fs::path>(s); };
@@ -150,7 +155,7 @@ void register_generate_commands(CLI::App& app) {
   cmd->add_option("--prompt", args->prompt, "Text prompt (optional with --guidance target)");
   cmd->add_option("--negative-prompt", args->negative, "Negative prompt (default: empty)");
   cmd->add_option("--stages", args->stages, "Stages to run: geometry,texture");
-  cmd->add_option("--steps-geometry", args->steps_geometry, "Geometry steps (default 200)");
+  cmd->add_option("--steps-geometry", args->steps_geometry, "Geometry steps (default 200; 400 with --guidance target)");
   cmd->add_option("--steps-texture", args->steps_texture, "Texture steps (default 400)");
   cmd->add_option("--seed", args->seed, "Random seed (views, lights, timesteps, noise)");
   cmd->add_option("--device", args->device, "cpu | cuda | cuda:N");
@@ -185,6 +190,16 @@ void register_generate_commands(CLI::App& app) {
   cmd->add_option("--average-last-geometry", args->geometry_average,
                   "Geometry result: mean of the iterates over this last fraction of the steps (0 = last iterate)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--prior-geometry", args->geometry_prior,
+                  "Weight of the plausibility prior mean(a^2) on the identity coefficients (default 0)");
+  cmd->add_option("--antialias-geometry", args->geometry_antialias,
+                  "1: antialiased outlines, so gradients move the silhouette (default with --guidance target); 0: plain coverage")
+      ->check(CLI::Range(0, 1));
+  cmd->add_option("--antialias-until-geometry", args->geometry_antialias_until,
+                  "Fraction of the geometry steps that are antialiased (default 1)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--modes-start-geometry", args->geometry_modes_start,
+                  "Coarse to fine: identity modes free at the start, growing to all by mid-run (0 = all)");
   cmd->callback([args] { run(*args); });
 }
 

@@ -36,7 +36,11 @@ GuidanceResult AnalyticTargetGuidance::compute(const torch::Tensor& input, bool 
     z_target = to_z(tr.image, input_is_latent).detach();
     if (params_.mask_to_common_coverage && !input_is_latent && !codec_ && tr.mask.defined() &&
         step.input_mask.defined())
-      common = (tr.mask.to(z.dtype()) > 0.5).logical_and(step.input_mask.to(z.dtype()) > 0.5).to(z.dtype());
+    {
+      torch::Tensor keep = (tr.mask.to(z.dtype()) > 0.5).logical_and(step.input_mask.to(z.dtype()) > 0.5);
+      if (step.outline_mask.defined()) keep = keep.logical_or(step.outline_mask.to(z.dtype()) > 0.5);
+      common = keep.to(z.dtype());
+    }
   }
   FACEG2E_CHECK(z_target.sizes() == z.sizes(), "target render and current render differ in shape");
   const double ab = schedule_.alpha_cumprod(step.t);

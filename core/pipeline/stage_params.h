@@ -24,10 +24,20 @@ struct GeometryParams {
   double prior_weight = 0.0;
   double background = 0.0;               // reference: black background (white diverges, measured)
   int views_per_step = 1;                // reference: batch 1
+  // Silhouette antialiasing (raster/antialias.h) so the outline gets a gradient. Reference: off
+  // (its nvdiffrast renders are not antialiased); on for the analytic target.
+  bool antialias = false;
+  // Fraction of the steps antialiased when `antialias` is on (the rest use plain coverage).
+  double antialias_until = 1.0;
   // Return the mean of the iterates over this last fraction of the steps (Polyak averaging)
   // instead of the last iterate: with random views, lights and timesteps each step's gradient
   // is noisy, and the last iterate jitters by about the learning rate. Reference: 0 (last).
   double average_last = 0.0;
+  // Coarse-to-fine over the identity modes: only the first `modes_start` modes move at first,
+  // and the number of free modes grows linearly to all of them by `modes_full_at` (a fraction
+  // of the steps). 0 = all modes from the start (reference).
+  int modes_start = 0;
+  double modes_full_at = 0.5;
 };
 
 // Reference texture optimizer: AdamW lr 0.05, betas (0.9, 0.99), eps 1e-15, StepLR(100, 0.9).

@@ -144,6 +144,8 @@ StageResult run_geometry_stage(const GeometryParams& params, const FaceScene& sc
     rp.mode = normal_mode ? raster::ShadingMode::kNormalMap : raster::ShadingMode::kGreyShaded;
     rp.height = rp.width = params.render_size;
     rp.background = params.background;
+    const bool antialias = params.antialias && i < params.antialias_until * params.steps;
+    rp.antialias = antialias;
     const raster::Camera cam = scene.camera(vlist);
 
     optimizer->zero_grad();
@@ -156,7 +158,15 @@ StageResult run_geometry_stage(const GeometryParams& params, const FaceScene& sc
     step.view = view_prompt(view.azimuth_deg);
     step.generator = &rng.noise;
     if (guidance.needs_target()) {
+      // Pixels that are background in either render say nothing about the shape (they only push
+      // the shading of the covered side), so the target compares the common coverage; with
+      // antialiasing, also the band along this render's outline, whose pixels move it.
       step.input_mask = out.mask.detach();
+      if (antialias) {
+        torch::NoGradGuard ng;
+        const torch::Tensor m = out.mask.detach().to(torch::kFloat32);
+        step.outline_mask = torch::max_pool2d(m, 3, 1, 1) + torch::max_pool2d(-m, 3, 1, 1);
+      }
       step.render_target = [&]() -> guidance::TargetRender {
         raster::MeshInputs tm = scene.mesh(target_verts);
         tm.sh_gamma = gamma;
@@ -168,6 +178,15 @@ StageResult run_geometry_stage(const GeometryParams& params, const FaceScene& sc
     torch::Tensor loss = g.loss;
     if (params.prior_weight > 0) loss = loss + params.prior_weight * a.pow(2).mean();
     loss.backward();
+    if (params.modes_start > 0 && params.modes_start < K) {
+      const double full = std::max(1.0, params.modes_full_at * params.steps);
+      const int free_modes = std::min<int>(
+          K, params.modes_start + static_cast<int>((K - params.modes_start) * (i / full)));
+      if (free_modes < K && a.grad().defined()) {
+        torch::NoGradGuard ng;
+        a.mutable_grad().slice(0, free_modes).zero_();
+      }
+    }
     optimizer->step();
     if (i >= average_from) {
       torch::NoGradGuard ng;
