@@ -14,6 +14,7 @@
 #include "core/diffusion/safetensors.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace faceg2e::diffusion {
 namespace {
@@ -51,15 +52,6 @@ std::optional<long> to_index(const std::string& s) {
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-nlohmann::json read_json_file(const fs::path& p) {
-  const std::string text = read_file(p);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(p.string(), std::string("not valid JSON: ") + e.what());
-  }
 }
 
 std::string st_dtype_name(StDtype d) {

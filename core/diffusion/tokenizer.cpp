@@ -9,6 +9,7 @@
 #include "core/diffusion/tokenizer_unicode.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace faceg2e::diffusion {
 namespace {
@@ -18,15 +19,6 @@ namespace uc = unicode;
 // transformers' CLIPTokenizer keeps merges[1 : 49152 - 256 - 2 + 1] of merges.txt.
 constexpr std::size_t kMaxMerges = 49152 - 256 - 2;
 constexpr std::size_t kCacheLimit = 1 << 16;
-
-nlohmann::json read_json(const std::filesystem::path& p) {
-  const std::string text = read_file(p);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(p.string(), std::string("not valid JSON: ") + e.what());
-  }
-}
 
 // A special-token entry is either a string or {"content": ...}.
 std::string token_content(const nlohmann::json& v) {
@@ -271,7 +263,7 @@ std::string gunzip_file(const std::filesystem::path& path, std::size_t max_bytes
 }
 
 std::unordered_map<std::string, std::int64_t> read_vocab_json(const std::filesystem::path& vocab_json) {
-  const auto vocab = read_json(vocab_json);
+  const auto vocab = read_json_file(vocab_json);
   if (!vocab.is_object()) throw FormatError(vocab_json.string(), "vocab is not a JSON object");
   std::unordered_map<std::string, std::int64_t> encoder;
   encoder.reserve(vocab.size() * 2);
@@ -295,7 +287,7 @@ std::shared_ptr<ClipTokenizer> ClipTokenizer::from_folder(const std::filesystem:
   for (const char* name : {"special_tokens_map.json", "tokenizer_config.json"}) {
     const auto p = dir / name;
     if (!std::filesystem::exists(p)) continue;
-    const auto j = read_json(p);
+    const auto j = read_json_file(p);
     if (!j.is_object()) throw FormatError(p.string(), "not a JSON object");
     for (const auto& [key, field] : {std::pair<const char*, std::string*>{"pad_token", &cfg.pad_token},
                                      {"bos_token", &cfg.bos_token},

@@ -11,6 +11,7 @@
 #include "core/face/float16.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace faceg2e::face {
 namespace {
@@ -208,15 +209,6 @@ std::vector<double> parse_positions(const fs::path& path, std::size_t expected_v
   return pos;
 }
 
-nlohmann::json read_json(const fs::path& path) {
-  const std::string text = read_file(path);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(path.string(), std::string("invalid JSON: ") + e.what());
-  }
-}
-
 std::string three_digits(int i) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%03d", i);
@@ -244,7 +236,7 @@ FaceModel import_ict_facekit(const fs::path& dir, const IctImportOptions& option
                         "must travel with the converted model");
 
   // Which mode files exist, in reference order.
-  const nlohmann::json indices = read_json(indices_path);
+  const nlohmann::json indices = read_json_file(indices_path);
   auto list_of = [&](const char* key) -> const nlohmann::json& {
     auto it = indices.find(key);
     if (it == indices.end() || !it->is_array())

@@ -3,6 +3,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace faceg2e::face {
 
@@ -22,13 +23,7 @@ std::vector<float> RegionLabels::vertex_colors() const {
 RegionLabels load_regions(const std::filesystem::path& dir, int num_vertices) {
   RegionLabels r;
   const auto json_path = dir / "regions.json";
-  const std::string text = read_file(json_path);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(json_path.string(), std::string("invalid JSON: ") + e.what());
-  }
+  const nlohmann::json j = read_json_file(json_path);
   try {
     const auto& labels = j.at("labels");
     const auto& colors = j.at("colors");

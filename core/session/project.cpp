@@ -6,6 +6,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace faceg2e::session {
 namespace fs = std::filesystem;
@@ -17,15 +18,6 @@ constexpr const char* kIdentityFile = "identity.json";
 constexpr const char* kExpressionFile = "expression.json";
 constexpr const char* kAlbedoFile = "albedo.png";
 constexpr const char* kProjectFile = "project.json";
-
-nlohmann::json read_json_file(const fs::path& path) {
-  const std::string text = read_file(path);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(path.string(), std::string("invalid JSON: ") + e.what());
-  }
-}
 
 std::string string_field(const nlohmann::json& j, const char* key, const fs::path& file,
                          bool required) {
