@@ -1,11 +1,13 @@
 // faceg2e-cli compare: how far one exported face is from another, measured on the files
 // themselves (OBJ vertices, albedo PNG), e.g. a generated face against the target it was meant
 // to recover, or two generations against each other.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,9 +15,11 @@
 #include "app/cli/cli_commands.h"
 #include "core/face/face_model.h"
 #include "core/face/uv_atlas.h"
+#include "core/session/project.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
 #include "core/util/image_io.h"
+#include "core/util/json_file.h"
 
 namespace faceg2e::cli {
 
@@ -92,8 +96,21 @@ Psnr psnr(const Image8& a, const Image8& b, const std::vector<std::uint8_t>& mas
   return r;
 }
 
+// The identity coefficients an export's sidecar (the OBJ's stem + .json) records; none when the
+// export has no sidecar.
+std::optional<std::vector<float>> sidecar_identity(const fs::path& obj) {
+  const fs::path side = obj.parent_path() / (obj.stem().string() + ".json");
+  if (!fs::exists(side)) return std::nullopt;
+  const nlohmann::json j = read_json_file(side);
+  const auto c = j.find("coefficients");
+  if (c == j.end() || !c->is_object() || !c->contains("identity"))
+    throw FormatError(side.string(), "field 'coefficients.identity' is missing");
+  return session::parse_coefficients(c->at("identity"), side.string());
+}
+
 void run_compare(const std::string& a_path, const std::string& b_path, const std::string& model_path) {
   const ExportFiles a = locate(a_path), b = locate(b_path);
+  const auto ca = sidecar_identity(a.obj), cb = sidecar_identity(b.obj);
   const std::vector<double> va = read_vertices(a.obj), vb = read_vertices(b.obj);
   if (va.size() != vb.size())
     throw Error("compare: " + a.obj.string() + " has " + std::to_string(va.size() / 3) +
@@ -109,6 +126,18 @@ void run_compare(const std::string& a_path, const std::string& b_path, const std
   std::printf("vertices: %zu\n", nv);
   std::printf("vertex_rmse_cm: %.4f\n", std::sqrt(sum / nv));
   std::printf("vertex_max_cm: %.4f\n", worst);
+  if (ca && cb) {
+    // Modes a list leaves out are 0.
+    const std::size_t n = std::max(ca->size(), cb->size());
+    double s2 = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = i < ca->size() ? (*ca)[i] : 0.0, y = i < cb->size() ? (*cb)[i] : 0.0;
+      s2 += (x - y) * (x - y);
+    }
+    std::printf("identity_coef_rmse: %.4f (%zu modes)\n", n ? std::sqrt(s2 / n) : 0.0, n);
+  } else {
+    std::printf("identity: not compared (no sidecar JSON beside both OBJs)\n");
+  }
 
   if (a.png.empty() || b.png.empty()) {
     std::printf("albedo: not compared (no map_Kd texture in both exports)\n");
@@ -144,7 +173,7 @@ void run_compare(const std::string& a_path, const std::string& b_path, const std
 
 void register_compare_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "compare", "Distance between two exported faces: vertex RMSE (cm) and albedo PSNR over the face");
+      "compare", "Distance between two exported faces: vertex RMSE (cm), identity coefficient RMSE and albedo PSNR over the face");
   auto a = std::make_shared<std::string>();
   auto b = std::make_shared<std::string>();
   auto model = std::make_shared<std::string>();

@@ -52,4 +52,12 @@ if cmp -s "${WORK}/exp/face_albedo.png" "${WORK}/default/face_albedo.png"; then
 fi
 "${CLI}" compare --face-model "${MODEL}" "${WORK}/exp" "${WORK}/default" | tee "${WORK}/cmp.txt"
 grep -q "vertex_rmse_cm: 0.0000" "${WORK}/cmp.txt" && fail "the geometry stage left the default shape"
+grep -q "identity_coef_rmse: 0.0000" "${WORK}/cmp.txt" && fail "compare: no identity coefficient change"
+grep -q "^identity_coef_rmse: " "${WORK}/cmp.txt" || fail "compare: no identity coefficient RMSE"
+# A corrupt sidecar is reported by name, not read as zeros.
+cp -r "${WORK}/exp" "${WORK}/exp_bad" && echo '{"coefficients": {"identity": [1, "x"]}}' > "${WORK}/exp_bad/face.json"
+if "${CLI}" compare --face-model "${MODEL}" "${WORK}/exp_bad" "${WORK}/default" > /dev/null 2> "${WORK}/bad.txt"; then
+  fail "compare accepted a corrupt face.json"
+fi
+grep -q "face.json" "${WORK}/bad.txt" || fail "compare's error does not name face.json: $(cat "${WORK}/bad.txt")"
 echo "generate with fixture models: OK"
