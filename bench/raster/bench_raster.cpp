@@ -86,6 +86,7 @@ void BM_RenderMeshForward(benchmark::State& state) {
   }
 }
 
+// Args: threads, resolution, silhouette antialiasing (0/1).
 void BM_RenderMeshForwardBackward(benchmark::State& state) {
   const Fixture& f = fixture();
   at::set_num_threads(static_cast<int>(state.range(0)));
@@ -94,6 +95,7 @@ void BM_RenderMeshForwardBackward(benchmark::State& state) {
   mesh.sh_gamma = sh_light_preset(2);
   RenderMeshParams p;
   p.height = p.width = static_cast<int>(state.range(1));
+  p.antialias = state.range(2) != 0;
   for (auto _ : state) {
     mesh.positions = f.positions.clone().requires_grad_(true);
     RenderOutput out = render_mesh(mesh, f.camera, p);
@@ -118,10 +120,12 @@ BENCHMARK(BM_RenderMeshForward)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_RenderMeshForwardBackward)
-    ->Args({1, 512})
-    ->Args({2, 512})
-    ->Args({1, 224})
-    ->Args({2, 224})
+    ->Args({1, 512, 0})
+    ->Args({2, 512, 0})
+    ->Args({1, 224, 0})
+    ->Args({2, 224, 0})
+    ->Args({2, 512, 1})
+    ->Args({2, 224, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
