@@ -34,7 +34,8 @@ struct GenerateArgs {
   std::string geometry_optimizer;
   double geometry_lr = -1, texture_lr = -1, geometry_decay_gamma = -1;
   int geometry_decay_every = -1;
-  double geometry_average = -1, geometry_prior = -1, geometry_antialias_until = -1;
+  double geometry_average = -1, geometry_prior = -1, geometry_antialias_until = -1,
+         geometry_outline_weight = -1;
   int geometry_modes_start = -1, geometry_antialias = -1;
   std::uint64_t seed = 0;
 };
@@ -96,6 +97,7 @@ void run(const GenerateArgs& a) {
   if (a.geometry_modes_start >= 0) p.geometry.modes_start = a.geometry_modes_start;
   if (a.geometry_antialias >= 0) p.geometry.antialias = a.geometry_antialias != 0;
   if (a.geometry_antialias_until >= 0) p.geometry.antialias_until = a.geometry_antialias_until;
+  if (a.geometry_outline_weight >= 0) p.geometry.outline_weight = a.geometry_outline_weight;
   p.target_project = a.target;
   if (!a.face_model.empty()) p.face_model = fs::path(a.face_model);
   auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<fs::path>(s); };
@@ -197,6 +199,9 @@ void register_generate_commands(CLI::App& app) {
       ->check(CLI::Range(0, 1));
   cmd->add_option("--antialias-until-geometry", args->geometry_antialias_until,
                   "Fraction of the geometry steps that are antialiased (default 1)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--outline-weight-geometry", args->geometry_outline_weight,
+                  "Analytic target, antialiased: weight of outline pixels outside the common coverage (default 0.25)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--modes-start-geometry", args->geometry_modes_start,
                   "Coarse to fine: identity modes free at the start, growing to all by mid-run (0 = all)");

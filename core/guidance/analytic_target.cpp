@@ -38,8 +38,9 @@ GuidanceResult AnalyticTargetGuidance::compute(const torch::Tensor& input, bool 
         step.input_mask.defined())
     {
       torch::Tensor keep = (tr.mask.to(z.dtype()) > 0.5).logical_and(step.input_mask.to(z.dtype()) > 0.5);
-      if (step.outline_mask.defined()) keep = keep.logical_or(step.outline_mask.to(z.dtype()) > 0.5);
       common = keep.to(z.dtype());
+      if (step.outline_mask.defined())
+        common = torch::maximum(common, step.outline_mask.to(z.dtype()).clamp(0.0, 1.0));
     }
   }
   FACEG2E_CHECK(z_target.sizes() == z.sizes(), "target render and current render differ in shape");

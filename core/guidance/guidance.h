@@ -41,8 +41,9 @@ struct GuidanceStep {
   // render (their gradient says nothing useful about the shape: the rasterizer gives silhouettes
   // no gradient, so such pixels only push the shading of the covered side).
   torch::Tensor input_mask;
-  // Pixels counted even outside the common coverage ([B, 1, H, W], optional): the outline band of
-  // an antialiased render, whose pixels carry the silhouette's gradient.
+  // Weights in [0, 1] of pixels counted even outside the common coverage ([B, 1, H, W],
+  // optional): the outline band of an antialiased render, whose pixels carry the silhouette's
+  // gradient. A pixel's weight is the larger of this and its common coverage (0 or 1).
   torch::Tensor outline_mask;
   // Noise source (CPU generator: the same seed gives the same noise on every device).
   torch::Generator* generator = nullptr;

@@ -23,10 +23,10 @@ GeometryParams target_geometry_defaults() {
   // Several views per step average out the per-view noise of the gradient.
   p.views_per_step = 2;
   // With plain coverage the outline has no gradient and some targets trap the shape where the
-  // outlines disagree. Measured on 4 random targets x 2 seeds (vertex RMSE / the mean face's):
-  // plain, 200 steps: worst 0.30, mean 0.18 (0.23 cm on the worst); antialiased, 200 steps:
-  // worst 0.25, mean 0.18; antialiased, 400 steps: worst 0.19 (bench/RESULTS.md). Plain
-  // coverage did better on the far target (0.07 vs 0.16 cm), antialiasing on the others.
+  // outlines disagree. Measured on 4 random targets x 2 seeds (worst vertex RMSE / the mean
+  // face's): plain, 200 steps: 0.30 (0.23 cm); antialiased, 200 steps: 0.25; antialiased, 400
+  // steps: 0.20; the same with the outline band at a quarter weight (GeometryParams default):
+  // 0.12, every run 0.02-0.13 cm (bench/RESULTS.md).
   p.antialias = true;
   p.steps = 400;
   return p;

@@ -29,6 +29,10 @@ struct GeometryParams {
   bool antialias = false;
   // Fraction of the steps antialiased when `antialias` is on (the rest use plain coverage).
   double antialias_until = 1.0;
+  // With `antialias` and the analytic target: weight of the outline band's pixels that lie
+  // outside the common coverage. Measured (AA, 400 steps; bench/RESULTS.md): 1 -> far target
+  // 0.16-0.20 cm, 0.25 -> 0.11-0.13 cm, and better on the others too.
+  double outline_weight = 0.25;
   // Return the mean of the iterates over this last fraction of the steps (Polyak averaging)
   // instead of the last iterate: with random views, lights and timesteps each step's gradient
   // is noisy, and the last iterate jitters by about the learning rate. Reference: 0 (last).

@@ -160,12 +160,13 @@ StageResult run_geometry_stage(const GeometryParams& params, const FaceScene& sc
     if (guidance.needs_target()) {
       // Pixels that are background in either render say nothing about the shape (they only push
       // the shading of the covered side), so the target compares the common coverage; with
-      // antialiasing, also the band along this render's outline, whose pixels move it.
+      // antialiasing, also the band along this render's outline (weighted), whose pixels move it.
       step.input_mask = out.mask.detach();
       if (antialias) {
         torch::NoGradGuard ng;
         const torch::Tensor m = out.mask.detach().to(torch::kFloat32);
-        step.outline_mask = torch::max_pool2d(m, 3, 1, 1) + torch::max_pool2d(-m, 3, 1, 1);
+        step.outline_mask =
+            (torch::max_pool2d(m, 3, 1, 1) + torch::max_pool2d(-m, 3, 1, 1)) * params.outline_weight;
       }
       step.render_target = [&]() -> guidance::TargetRender {
         raster::MeshInputs tm = scene.mesh(target_verts);

@@ -4,7 +4,7 @@
 # Usage: generate_target_cli.sh FACEG2E_CLI MAKE_RANDOM_TARGET SHARED_DIR SEED MAX_RMSE_CM MIN_PSNR_DB [generate args...]
 #   The thresholds are absolute; the relative ones are the acceptance ones: vertex RMSE at most a
 #   quarter of the default face's, face PSNR at least 6 dB above the default face's; and the
-#   identity coefficients' RMSE at most half the default face's (measured: 0.17-0.26 of it on 4
+#   identity coefficients' RMSE at most half the default face's (measured: 0.06-0.24 of it on 4
 #   targets x 2 seeds, bench/RESULTS.md).
 set -euo pipefail
 CLI="$1"; MAKE="$2"; MODEL="$3/data/ict-facekit/ict_facekit_full.f3dm"; SEED="$4"

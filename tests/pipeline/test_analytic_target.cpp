@@ -59,9 +59,9 @@ TEST(AnalyticTarget, RejectsMissingTarget) {
   EXPECT_THROW(g.compute(torch::rand({1, 3, 4, 4}), false, step), faceg2e::Error);
 }
 
-// Pixels outside both coverages get no gradient, unless they are in the outline band; the others
-// keep the closed-form gradient.
-TEST(AnalyticTarget, GradientIsRestrictedToCommonCoverageAndOutline) {
+// Pixels outside both coverages get no gradient, unless they are in the outline band, where the
+// gradient is scaled by the band's weight; the others keep the closed-form gradient.
+TEST(AnalyticTarget, GradientIsRestrictedToCommonCoverageAndWeightedOutline) {
   torch::manual_seed(4);
   torch::Tensor x = torch::rand({1, 3, 8, 8}, torch::kFloat64).requires_grad_(true);
   const torch::Tensor target = torch::rand({1, 3, 8, 8}, torch::kFloat64);
@@ -69,17 +69,17 @@ TEST(AnalyticTarget, GradientIsRestrictedToCommonCoverageAndOutline) {
   input_mask.narrow(3, 0, 5).fill_(1);  // columns 0-4
   torch::Tensor target_mask = torch::zeros({1, 1, 8, 8}, torch::kFloat64);
   target_mask.narrow(2, 0, 4).fill_(1);  // rows 0-3
-  torch::Tensor outline = torch::zeros({1, 1, 8, 8}, torch::kFloat64);
-  outline.narrow(3, 4, 2).fill_(1);  // columns 4-5
+  torch::Tensor band = torch::zeros({1, 1, 8, 8}, torch::kFloat64);
+  band.narrow(3, 4, 2).fill_(1);  // columns 4-5
   const faceg2e::diffusion::NoiseSchedule sched;
-  for (bool with_outline : {false, true}) {
+  for (double weight : {-1.0, 1.0, 0.25}) {  // -1: no outline mask
     AnalyticTargetGuidance g({}, nullptr);
     torch::Generator gen = at::detail::createCPUGenerator(2);
     GuidanceStep step;
     step.t = 400;
     step.render_target = [&] { return TargetRender{target, target_mask}; };
     step.input_mask = input_mask;
-    if (with_outline) step.outline_mask = outline;
+    if (weight >= 0) step.outline_mask = band * weight;
     step.generator = &gen;
     x.mutable_grad() = torch::Tensor();
     g.compute(x, false, step).loss.backward();
@@ -87,8 +87,8 @@ TEST(AnalyticTarget, GradientIsRestrictedToCommonCoverageAndOutline) {
     // As above with B = 1: d/dx = 2 (1 - ab) sqrt(ab / (1 - ab)) * 2 (x - target).
     const torch::Tensor full = 4.0 * (1 - ab) * std::sqrt(ab / (1 - ab)) * (x.detach() - target);
     torch::Tensor keep = input_mask * target_mask;
-    if (with_outline) keep = torch::maximum(keep, outline);
+    if (weight >= 0) keep = torch::maximum(keep, band * weight);
     const torch::Tensor expect = full * keep;
-    EXPECT_LT((x.grad() - expect).abs().max().item<double>(), 1e-5) << "outline " << with_outline;
+    EXPECT_LT((x.grad() - expect).abs().max().item<double>(), 1e-5) << "outline weight " << weight;
   }
 }
