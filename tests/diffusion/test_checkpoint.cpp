@@ -8,6 +8,7 @@
 #include "core/diffusion/safetensors.h"
 #include "core/util/error.h"
 #include "tests/common/scratch_dir.h"
+#include "tests/common/shared_dir.h"
 
 namespace fs = std::filesystem;
 using namespace faceg2e;
@@ -16,8 +17,7 @@ using namespace faceg2e::diffusion;
 namespace {
 
 fs::path ref_dir() {
-  if (const char* env = std::getenv("FACEG2E_SHARED_DIR")) return fs::path(env) / "fixtures/sd-reference";
-  return fs::path(FACEG2E_SHARED_DIR) / "fixtures/sd-reference";
+  return faceg2e::testing::shared_dir() / "fixtures/sd-reference";
 }
 fs::path ckpt(const std::string& n) { return ref_dir() / "checkpoints" / n; }
 fs::path model(const std::string& n) { return ref_dir() / "models" / n; }

@@ -8,14 +8,14 @@
 
 #include "app/cli/cli_commands.h"
 #include "core/util/error.h"
+#include "tests/common/shared_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
 fs::path ref_dir() {
-  if (const char* env = std::getenv("FACEG2E_SHARED_DIR")) return fs::path(env) / "fixtures/sd-reference";
-  return fs::path(FACEG2E_SHARED_DIR) / "fixtures/sd-reference";
+  return faceg2e::testing::shared_dir() / "fixtures/sd-reference";
 }
 
 // Runs "diagnose model --model PATH"; returns stdout, throws what the callback throws.

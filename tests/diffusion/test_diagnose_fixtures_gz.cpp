@@ -14,15 +14,13 @@
 #include "app/cli/cli_commands.h"
 #include "core/util/error.h"
 #include "tests/common/scratch_dir.h"
+#include "tests/common/shared_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path shared_dir() {
-  if (const char* env = std::getenv("FACEG2E_SHARED_DIR")) return fs::path(env);
-  return fs::path(FACEG2E_SHARED_DIR);
-}
+using faceg2e::testing::shared_dir;
 fs::path ref_dir() { return shared_dir() / "fixtures/sd-reference"; }
 fs::path bpe_gz() { return shared_dir() / "data/clip/bpe_simple_vocab_16e6.txt.gz"; }
 

@@ -6,6 +6,7 @@
 
 #include "core/diffusion/tokenizer.h"
 #include "core/util/error.h"
+#include "tests/common/shared_dir.h"
 
 namespace fs = std::filesystem;
 using namespace faceg2e::diffusion;
@@ -13,8 +14,7 @@ using namespace faceg2e::diffusion;
 namespace {
 
 fs::path fixture_dir() {
-  if (const char* env = std::getenv("FACEG2E_SHARED_DIR")) return fs::path(env) / "fixtures/sd-reference";
-  return fs::path(FACEG2E_SHARED_DIR) / "fixtures/sd-reference";
+  return faceg2e::testing::shared_dir() / "fixtures/sd-reference";
 }
 
 nlohmann::json cases() {

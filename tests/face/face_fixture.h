@@ -7,13 +7,11 @@
 #include <string>
 
 #include "core/face/face_model.h"
+#include "tests/common/shared_dir.h"
 
 namespace faceg2e::face::testing {
 
-inline std::filesystem::path shared_path() {
-  if (const char* env = std::getenv("FACEG2E_SHARED_DIR")) return env;
-  return FACEG2E_SHARED_DIR;
-}
+inline std::filesystem::path shared_path() { return faceg2e::testing::shared_dir(); }
 
 inline std::filesystem::path ict_dir() { return shared_path() / "data" / "ict-facekit"; }
 
