@@ -4,7 +4,8 @@
 #include <set>
 
 #include "core/face/albedo.h"
-#include "core/session/project.h"
+#include "core/session/coefficients.h"
+#include "core/util/time_stamp.h"
 #include "core/util/atomic_file.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
@@ -185,7 +186,7 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
   side["format"] = "faceg2e-export";
   side["format_version"] = 1;
   side["app_version"] = app_version();
-  side["created"] = utc_now_iso8601();
+  side["created"] = faceg2e::utc_now_iso8601();
   side["face_model"] = {{"name", face_model_name(model)},
                         {"source", model.meta.value("source", std::string())},
                         {"license", model.meta.value("license", std::string("MIT"))},
