@@ -11,16 +11,26 @@ namespace {
 
 torch::ScalarType scalar_of(StDtype d) {
   switch (d) {
-    case StDtype::F32: return torch::kFloat;
-    case StDtype::F16: return torch::kHalf;
-    case StDtype::BF16: return torch::kBFloat16;
-    case StDtype::F64: return torch::kDouble;
-    case StDtype::I64: return torch::kLong;
-    case StDtype::I32: return torch::kInt;
-    case StDtype::I16: return torch::kShort;
-    case StDtype::I8: return torch::kChar;
-    case StDtype::U8: return torch::kByte;
-    case StDtype::BOOL: return torch::kBool;
+    case StDtype::F32:
+      return torch::kFloat;
+    case StDtype::F16:
+      return torch::kHalf;
+    case StDtype::BF16:
+      return torch::kBFloat16;
+    case StDtype::F64:
+      return torch::kDouble;
+    case StDtype::I64:
+      return torch::kLong;
+    case StDtype::I32:
+      return torch::kInt;
+    case StDtype::I16:
+      return torch::kShort;
+    case StDtype::I8:
+      return torch::kChar;
+    case StDtype::U8:
+      return torch::kByte;
+    case StDtype::BOOL:
+      return torch::kBool;
   }
   throw Error("unknown safetensors dtype enum");
 }

@@ -4,8 +4,8 @@
 #include <random>
 #include <set>
 
-#include "core/util/time_stamp.h"
 #include "core/util/error.h"
+#include "core/util/time_stamp.h"
 
 namespace faceg2e::session {
 namespace {
@@ -22,9 +22,12 @@ std::uint64_t serial_of(const std::string& id) {
 
 const char* to_string(EntryKind kind) {
   switch (kind) {
-    case EntryKind::New: return "new";
-    case EntryKind::Generate: return "generate";
-    case EntryKind::Edit: return "edit";
+    case EntryKind::New:
+      return "new";
+    case EntryKind::Generate:
+      return "generate";
+    case EntryKind::Edit:
+      return "edit";
   }
   return "?";
 }

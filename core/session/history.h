@@ -38,21 +38,21 @@ struct ModelFile {
 struct HistoryEntry {
   std::string id;  // folder name under entries/; assigned by History::append when empty
   EntryKind kind = EntryKind::New;
-  std::string created;                 // ISO 8601 UTC; append fills it when empty
-  std::string text;                    // prompt (generate) or instruction (edit)
-  std::string scope;                   // edit scope: texture | geometry | expression
-  std::vector<std::string> words;      // the edited words W was built from
-  std::vector<std::string> regions;    // user region lock (region label names)
+  std::string created;                               // ISO 8601 UTC; append fills it when empty
+  std::string text;                                  // prompt (generate) or instruction (edit)
+  std::string scope;                                 // edit scope: texture | geometry | expression
+  std::vector<std::string> words;                    // the edited words W was built from
+  std::vector<std::string> regions;                  // user region lock (region label names)
   nlohmann::json params = nlohmann::json::object();  // the run's parameters, free form
   std::optional<std::uint64_t> seed;
   std::vector<ModelFile> models;
   nlohmann::json timings = nlohmann::json::object();  // seconds by phase, free form
   std::optional<double> final_loss;
 
-  FaceState state;      // the face after this entry (float albedo, optional latent)
-  FloatImage weights;   // W: 1 channel, atlas layout, 0 = free, 1 = locked; empty unless edit
-  FloatImage attention; // the last attention map in the atlas (1 channel); optional
-  Image8 thumbnail;     // a small render; optional
+  FaceState state;       // the face after this entry (float albedo, optional latent)
+  FloatImage weights;    // W: 1 channel, atlas layout, 0 = free, 1 = locked; empty unless edit
+  FloatImage attention;  // the last attention map in the atlas (1 channel); optional
+  Image8 thumbnail;      // a small render; optional
 };
 
 // The entry's record: everything but the face state, W, attention and thumbnail. This is what

@@ -1,11 +1,10 @@
 #include "core/session/project_store.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <cmath>
@@ -55,7 +54,8 @@ std::string errno_text() { return std::strerror(errno); }
 
 const nlohmann::json& field(const nlohmann::json& j, const char* key, const fs::path& file) {
   auto it = j.find(key);
-  if (it == j.end()) throw FormatError(file.string(), std::string("field '") + key + "' is missing");
+  if (it == j.end())
+    throw FormatError(file.string(), std::string("field '") + key + "' is missing");
   return *it;
 }
 
@@ -151,9 +151,9 @@ std::vector<float> read_coefficient_tensor(const st::File& f, const char* name) 
     throw FormatError(file.string(), std::string("tensor '") + name + "' is missing");
   const auto& info = f.info(name);
   if (info.shape.size() != 1 || info.shape[0] > kMaxCoefficients)
-    throw FormatError(file.string(), std::string("tensor '") + name + "': shape " +
-                                         shape_text(info.shape) + ", expected [N] with N <= " +
-                                         std::to_string(kMaxCoefficients));
+    throw FormatError(file.string(),
+                      std::string("tensor '") + name + "': shape " + shape_text(info.shape) +
+                          ", expected [N] with N <= " + std::to_string(kMaxCoefficients));
   std::vector<float> v = f.read_f32(name, 1);
   check_finite(v, name, file);
   for (std::size_t i = 0; i < v.size(); ++i)
@@ -173,9 +173,9 @@ FloatImage read_image_tensor(const st::File& f, const char* name, int channels, 
                   (!square || (s[0] == s[1] && s[0] >= kMinAtlasSide));
   if (!ok)
     throw FormatError(file.string(),
-                      std::string("tensor '") + name + "': shape " + shape_text(s) +
-                          ", expected " + (square ? "[S,S," : "[H,W,") + std::to_string(channels) +
-                          "]" + (square ? " with S >= " + std::to_string(kMinAtlasSide) : ""));
+                      std::string("tensor '") + name + "': shape " + shape_text(s) + ", expected " +
+                          (square ? "[S,S," : "[H,W,") + std::to_string(channels) + "]" +
+                          (square ? " with S >= " + std::to_string(kMinAtlasSide) : ""));
   FloatImage img;
   img.height = int(s[0]);
   img.width = int(s[1]);
@@ -197,20 +197,20 @@ st::TensorBytes image_bytes(const FloatImage& img) {
 
 void write_state_file(const fs::path& path, const FaceState& s) {
   std::map<std::string, st::TensorBytes> t;
-  t["identity"] = {st::Dtype::F32, {std::int64_t(s.coeffs.identity.size())},
-                   s.coeffs.identity.data()};
-  t["expression"] = {st::Dtype::F32, {std::int64_t(s.coeffs.expression.size())},
-                     s.coeffs.expression.data()};
+  t["identity"] = {
+      st::Dtype::F32, {std::int64_t(s.coeffs.identity.size())}, s.coeffs.identity.data()};
+  t["expression"] = {
+      st::Dtype::F32, {std::int64_t(s.coeffs.expression.size())}, s.coeffs.expression.data()};
   if (!s.albedo.empty()) {
     check_image(s.albedo, 3, "albedo");
     t["albedo"] = image_bytes(s.albedo);
   }
   if (!s.latent.empty()) {
-    FACEG2E_CHECK(s.latent.data.size() == std::size_t(s.latent.channels) * s.latent.height *
-                                              s.latent.width,
-                  "malformed texture latent");
-    t["texture_latent"] = {st::Dtype::F32, {s.latent.channels, s.latent.height, s.latent.width},
-                           s.latent.data.data()};
+    FACEG2E_CHECK(
+        s.latent.data.size() == std::size_t(s.latent.channels) * s.latent.height * s.latent.width,
+        "malformed texture latent");
+    t["texture_latent"] = {
+        st::Dtype::F32, {s.latent.channels, s.latent.height, s.latent.width}, s.latent.data.data()};
   }
   st::write_file(path, t, {{"format", kStateFormatName}, {"format_version", "1"}});
 }
@@ -252,13 +252,12 @@ void write_weights_file(const fs::path& path, const HistoryEntry& e) {
 
 void read_weights_file(const fs::path& path, HistoryEntry& e) {
   const auto f = st::File::open(path);
-  if (!f->contains("weights"))
-    throw FormatError(path.string(), "tensor 'weights' is missing");
+  if (!f->contains("weights")) throw FormatError(path.string(), "tensor 'weights' is missing");
   e.weights = read_image_tensor(*f, "weights", 1, false);
   for (std::size_t i = 0; i < e.weights.data.size(); ++i)
     if (e.weights.data[i] < 0.f || e.weights.data[i] > 1.f)
-      throw FormatError(path.string(), "tensor 'weights': element " + std::to_string(i) +
-                                           " is outside [0, 1]");
+      throw FormatError(path.string(),
+                        "tensor 'weights': element " + std::to_string(i) + " is outside [0, 1]");
   if (f->contains("attention")) e.attention = read_image_tensor(*f, "attention", 1, false);
 }
 
@@ -346,8 +345,8 @@ HistoryEntry read_entry_folder(const fs::path& folder, const std::string& id) {
       ModelFile mf{string_field(mj, "role", where, true), string_field(mj, "path", where, false),
                    string_field(mj, "sha256", where, false)};
       if (!mf.sha256.empty() &&
-          (mf.sha256.size() != 64 || mf.sha256.find_first_not_of("0123456789abcdef") !=
-                                         std::string::npos))
+          (mf.sha256.size() != 64 ||
+           mf.sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
         throw FormatError(where.string(), "field 'sha256' is not 64 lowercase hex digits");
       e.models.push_back(std::move(mf));
     }
@@ -357,7 +356,8 @@ HistoryEntry read_entry_folder(const fs::path& folder, const std::string& id) {
     auto it = files.find(key);
     if (it == files.end() || it->is_null()) return false;
     if (!it->is_string() || it->get<std::string>() != name)
-      throw FormatError(ej.string(), std::string("field 'files.") + key + "' is not '" + name + "'");
+      throw FormatError(ej.string(),
+                        std::string("field 'files.") + key + "' is not '" + name + "'");
     return true;
   };
   if (!has_file("state", kStateFile))
@@ -495,7 +495,8 @@ void write_manifest(const fs::path& dir, const Project& p) {
 
 // Writes every entry whose folder is not in `on_disk`, then the manifest. Returns the ids now
 // committed.
-std::set<std::string> commit(const fs::path& dir, Project& p, const std::set<std::string>& on_disk) {
+std::set<std::string> commit(const fs::path& dir, Project& p,
+                             const std::set<std::string>& on_disk) {
   if (p.history.empty()) throw Error("cannot save project " + dir.string() + ": empty history");
   const fs::path entries_dir = dir / kEntriesDir;
   std::error_code ec;
@@ -566,8 +567,8 @@ std::string describe_holder(const std::string& text) {
   try {
     const auto j = nlohmann::json::parse(text);
     return "pid " + std::to_string(j.at("pid").get<long>()) + " (" +
-           j.value("program", std::string("?")) + ") on host " +
-           j.value("host", std::string("?")) + " since " + j.value("since", std::string("?"));
+           j.value("program", std::string("?")) + ") on host " + j.value("host", std::string("?")) +
+           " since " + j.value("since", std::string("?"));
   } catch (const std::exception&) {
     return text.empty() ? "an unknown process" : "'" + text.substr(0, 200) + "'";
   }
@@ -630,7 +631,8 @@ ProjectLock::ProjectLock(const fs::path& dir) : path_(dir / kLockFile) {
                                  "); close it there first");
       throw Error("cannot lock " + path_.string() + ": " + std::strerror(err));
     }
-    struct stat by_fd {}, by_path {};
+    struct stat by_fd {
+    }, by_path{};
     if (::fstat(fd, &by_fd) != 0 || ::stat(path_.c_str(), &by_path) != 0 ||
         by_fd.st_ino != by_path.st_ino || by_fd.st_dev != by_path.st_dev) {
       ::close(fd);

@@ -38,10 +38,10 @@ namespace faceg2e::session {
 constexpr int kProjectFormatVersion = 2;
 
 struct Project {
-  std::string face_model_name;  // e.g. "ict_facekit_full" (file stem of the model)
-  std::string created;          // ISO 8601 UTC; filled on the first save when empty
-  std::string modified;         // as read; every save sets it
-  std::string app_version;      // of the program that saved it last (as read)
+  std::string face_model_name;                 // e.g. "ict_facekit_full" (file stem of the model)
+  std::string created;                         // ISO 8601 UTC; filled on the first save when empty
+  std::string modified;                        // as read; every save sets it
+  std::string app_version;                     // of the program that saved it last (as read)
   int format_version = kProjectFormatVersion;  // as read; 1 = upgraded on the next save
   History history;
 };
@@ -101,6 +101,8 @@ class ProjectStore {
   History& history() { return project_.history; }
   const History& history() const { return project_.history; }
   const ProjectLock& lock() const { return lock_; }
+  // Recorded by the next save (a project regenerated with another face model).
+  void set_face_model_name(std::string name) { project_.face_model_name = std::move(name); }
 
   // Commits the history and cursor: new entry folders, then the manifest, then removal of
   // unreferenced entry folders (and of format-1 files after an upgrade). Throws Error naming

@@ -28,9 +28,9 @@ struct DtypeDesc {
 };
 
 constexpr DtypeDesc kDtypes[] = {
-    {"F32", Dtype::F32, 4}, {"F16", Dtype::F16, 2}, {"BF16", Dtype::BF16, 2},
-    {"F64", Dtype::F64, 8}, {"I64", Dtype::I64, 8}, {"I32", Dtype::I32, 4},
-    {"I16", Dtype::I16, 2}, {"I8", Dtype::I8, 1},   {"U8", Dtype::U8, 1},
+    {"F32", Dtype::F32, 4},   {"F16", Dtype::F16, 2}, {"BF16", Dtype::BF16, 2},
+    {"F64", Dtype::F64, 8},   {"I64", Dtype::I64, 8}, {"I32", Dtype::I32, 4},
+    {"I16", Dtype::I16, 2},   {"I8", Dtype::I8, 1},   {"U8", Dtype::U8, 1},
     {"BOOL", Dtype::BOOL, 1},
 };
 
@@ -102,8 +102,7 @@ TensorInfo parse_tensor_entry(const std::string& name, const nlohmann::json& v,
                                 " beyond the data section (" + std::to_string(data_size) +
                                 " bytes)");
   if (info.end - info.begin != nbytes)
-    throw FormatError(file, where + ": data_offsets span " +
-                                std::to_string(info.end - info.begin) +
+    throw FormatError(file, where + ": data_offsets span " + std::to_string(info.end - info.begin) +
                                 " bytes but shape and dtype need " + std::to_string(nbytes));
   return info;
 }
@@ -124,8 +123,8 @@ std::uint64_t TensorInfo::numel() const {
 
 Header parse_header(const unsigned char* bytes, std::uint64_t size, const std::string& file) {
   if (size < 8)
-    throw FormatError(file, "file is " + std::to_string(size) +
-                                " bytes, too short for the 8-byte header length");
+    throw FormatError(
+        file, "file is " + std::to_string(size) + " bytes, too short for the 8-byte header length");
   const std::uint64_t header_len = read_u64_le(bytes);
   if (header_len > size - 8)
     throw FormatError(file, "header length " + std::to_string(header_len) +
@@ -205,8 +204,8 @@ std::shared_ptr<const File> File::open(const std::filesystem::path& path) {
   const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
   if (size < 8) {
     ::close(fd);
-    throw FormatError(file, "file is " + std::to_string(size) +
-                                " bytes, too short for the 8-byte header length");
+    throw FormatError(
+        file, "file is " + std::to_string(size) + " bytes, too short for the 8-byte header length");
   }
   void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   const int map_errno = errno;
@@ -243,8 +242,8 @@ const unsigned char* File::bytes(const std::string& name) const {
 std::vector<float> File::read_f32(const std::string& name, int expected_rank) const {
   const TensorInfo& ti = info(name);
   if (ti.dtype != Dtype::F32)
-    throw FormatError(path_.string(), "tensor '" + name + "': dtype " + dtype_name(ti.dtype) +
-                                          ", expected F32");
+    throw FormatError(path_.string(),
+                      "tensor '" + name + "': dtype " + dtype_name(ti.dtype) + ", expected F32");
   if (expected_rank >= 0 && ti.shape.size() != std::size_t(expected_rank))
     throw FormatError(path_.string(), "tensor '" + name + "': rank " +
                                           std::to_string(ti.shape.size()) + ", expected " +
@@ -254,7 +253,8 @@ std::vector<float> File::read_f32(const std::string& name, int expected_rank) co
   return out;
 }
 
-void write_file(const std::filesystem::path& path, const std::map<std::string, TensorBytes>& tensors,
+void write_file(const std::filesystem::path& path,
+                const std::map<std::string, TensorBytes>& tensors,
                 const std::map<std::string, std::string>& metadata) {
   const std::string file = path.string();
   nlohmann::json header = nlohmann::json::object();
@@ -275,8 +275,7 @@ void write_file(const std::filesystem::path& path, const std::map<std::string, T
       numel *= static_cast<std::uint64_t>(d);
     }
     const std::uint64_t nbytes = numel * dtype_size(kv.second.dtype);
-    if (nbytes && !kv.second.data)
-      throw FormatError(file, "tensor '" + kv.first + "': no data");
+    if (nbytes && !kv.second.data) throw FormatError(file, "tensor '" + kv.first + "': no data");
     header[kv.first] = {{"dtype", dtype_name(kv.second.dtype)},
                         {"shape", kv.second.shape},
                         {"data_offsets", {offset, offset + nbytes}}};
@@ -293,7 +292,8 @@ void write_file(const std::filesystem::path& path, const std::map<std::string, T
     os.write(reinterpret_cast<const char*>(len), 8);
     os.write(h.data(), static_cast<std::streamsize>(h.size()));
     for (const auto& c : chunks)
-      if (c.second) os.write(static_cast<const char*>(c.first), static_cast<std::streamsize>(c.second));
+      if (c.second)
+        os.write(static_cast<const char*>(c.first), static_cast<std::streamsize>(c.second));
   });
 }
 

@@ -20,9 +20,9 @@ namespace faceg2e::safetensors {
 
 enum class Dtype { F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL };
 
-const char* dtype_name(Dtype d);       // "F32", ...
-std::size_t dtype_size(Dtype d);       // bytes per element
-bool is_float(Dtype d);                // F32, F16, BF16, F64
+const char* dtype_name(Dtype d);  // "F32", ...
+std::size_t dtype_size(Dtype d);  // bytes per element
+bool is_float(Dtype d);           // F32, F16, BF16, F64
 
 struct TensorInfo {
   Dtype dtype = Dtype::F32;
@@ -86,7 +86,8 @@ struct TensorBytes {
 // Writes a safetensors file atomically (temp + fsync + rename). Tensors are laid out in name
 // order with an 8-byte aligned data section, so equal input gives equal bytes. Throws Error /
 // FormatError naming the file.
-void write_file(const std::filesystem::path& path, const std::map<std::string, TensorBytes>& tensors,
+void write_file(const std::filesystem::path& path,
+                const std::map<std::string, TensorBytes>& tensors,
                 const std::map<std::string, std::string>& metadata = {});
 
 }  // namespace faceg2e::safetensors
