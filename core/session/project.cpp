@@ -29,9 +29,6 @@ void save_project(const fs::path& dir, ProjectState state) {
     store->save();
     return;
   }
-  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))
-    throw Error("cannot write a project into " + dir.string() +
-                ": the folder holds other files and no project.json");
   create_project(dir, state.face_model_name, std::move(e));
 }
 

@@ -24,8 +24,8 @@ struct ProjectState {
 };
 
 // Writes a format-2 project whose history is this one state. An existing project in `dir` is
-// replaced (its history with it: this is "generate --out DIR" overwriting DIR); a folder that
-// holds other files and no project is refused.
+// replaced (its history with it: this is "generate --out DIR" overwriting DIR); other files in
+// the folder (generate's previews/) are left alone.
 void save_project(const std::filesystem::path& dir, ProjectState state);
 
 // The entry at the cursor of the project in `dir` (format 1 or 2), as read_project checks it.

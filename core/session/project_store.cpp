@@ -599,8 +599,9 @@ Project read_project(const fs::path& dir) {
 
 void create_project(const fs::path& dir, const std::string& face_model_name, HistoryEntry first) {
   std::error_code ec;
-  if (fs::exists(dir) && !fs::is_empty(dir, ec))
-    throw Error("cannot create a project in " + dir.string() + ": the folder is not empty");
+  if (fs::exists(dir / kManifestFile, ec) || fs::exists(dir / kEntriesDir, ec))
+    throw Error("cannot create a project in " + dir.string() +
+                ": the folder already holds a project (project.json or entries/)");
   fs::create_directories(dir, ec);
   if (!fs::is_directory(dir))
     throw Error("cannot create project folder " + dir.string() + ": " + ec.message());

@@ -52,8 +52,9 @@ struct Project {
 // NaN or infinite values, a cursor out of range. Every entry is loaded and checked.
 Project read_project(const std::filesystem::path& dir);
 
-// Writes a new format-2 project into `dir` (absent or an empty folder, e.g. a StagedFolder's
-// temporary folder): the first entry (`new` or `generate`) with its files, then the manifest.
+// Writes a new format-2 project into `dir` (usually absent or empty, e.g. a StagedFolder's
+// temporary folder; other files in it are left alone, but a folder that already holds a
+// project is refused): the first entry (`new` or `generate`) with its files, then the manifest.
 // Takes no lock: nobody else can know a folder that holds no project yet.
 void create_project(const std::filesystem::path& dir, const std::string& face_model_name,
                     HistoryEntry first);

@@ -654,11 +654,13 @@ TEST(ProjectCompat, SaveLoadWritesFormat2AndReplacesAnExistingProject) {
   EXPECT_EQ(q.history.current().state.coeffs.identity, std::vector<float>{9.f});
   EXPECT_EQ(q.created, p.created);
   EXPECT_FALSE(fs::exists(dir / "entries" / old_id));
-  // A folder holding other files is not a project to overwrite.
+  // Other files in the folder (generate's previews/) stay as they are.
   const fs::path other = fresh_dir("compat_other");
-  fs::create_directories(other);
-  write_file_atomic(other / "notes.txt", "mine");
-  EXPECT_THROW(save_project(other, s), Error);
+  fs::create_directories(other / "previews");
+  write_file_atomic(other / "previews" / "p.png", "mine");
+  save_project(other, s);
+  EXPECT_EQ(read_file(other / "previews" / "p.png"), "mine");
+  EXPECT_EQ(read_project(other).history.size(), 1);
 }
 
 }  // namespace
