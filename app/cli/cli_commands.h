@@ -14,6 +14,7 @@ void register_diagnose_fixtures(CLI::App& diagnose);   // diagnose fixtures
 void register_bench_diffusion(CLI::App& bench);        // bench diffusion
 void register_generate_commands(CLI::App& app);        // generate
 void register_compare_command(CLI::App& app);          // compare
+void register_history_command(CLI::App& app);          // history list|undo|redo|goto|show
 
 // The command-line words for a model role: "pass --sd21 PATH, or --models DIR".
 const char* role_flag_hint(pipeline::ModelRole role);
