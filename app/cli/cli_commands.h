@@ -15,6 +15,7 @@ void register_bench_diffusion(CLI::App& bench);        // bench diffusion
 void register_generate_commands(CLI::App& app);        // generate
 void register_compare_command(CLI::App& app);          // compare
 void register_history_command(CLI::App& app);          // history list|undo|redo|goto|show
+void register_edit_command(CLI::App& app);             // edit
 
 // The command-line words for a model role: "pass --sd21 PATH, or --models DIR".
 const char* role_flag_hint(pipeline::ModelRole role);

@@ -3,6 +3,8 @@
 // ControlNet), each with the loss read back every step and every 10 steps, and the share of the
 // step spent in the guidance (VAE encode + UNet). Prints a table. Usage:
 //   bench_pipeline_step [--steps N] [--render-size PX] [--vae-size PX]
+//   bench_pipeline_step --edit [--scope texture|geometry|expression] [--atlas-size PX] ... (the
+//   real edit stage's step, bench_edit_step.cpp)
 #include <torch/torch.h>
 
 #include <chrono>
@@ -20,6 +22,10 @@
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace faceg2e;
+
+namespace faceg2e::bench {
+int edit_step(int argc, char** argv);
+}
 
 namespace {
 
@@ -51,6 +57,8 @@ struct Row {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--edit")) return faceg2e::bench::edit_step(argc, argv);
   int steps = 4, render_size = 224, vae_size = 128;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
