@@ -10,7 +10,13 @@
 //                          islands so there are no seams
 //   OUT/<name>.json        sidecar: face-model name and licence notice, coefficients (with
 //                          expression names), units and axes, texture layout, app version,
-//                          and the project's generation record when given
+//                          and the project's generation record when given; with a GLB, its
+//                          description under "glb" (export_gltf.h), including "vertex_map"
+//   OUT/<name>.glb         binary glTF 2.0 with the expressions as morph targets
+//                          (export_gltf.h); metres, the same texture embedded
+//
+// ExportOptions::obj / ::glb choose the formats (CLI --format obj|glb|all); the sidecar is
+// always written.
 //
 // Units: centimetres (as ICT-FaceKit). Axes: right-handed, +Y up, the face looks toward +Z
 // (Blender's OBJ importer maps this to its Z-up world with its default "Y forward / Z up").
@@ -22,6 +28,7 @@
 #include "core/face/face_model.h"
 #include "core/face/regions.h"
 #include "core/face/uv_atlas.h"
+#include "core/session/export_gltf.h"
 #include "core/session/face_state.h"
 #include "core/session/texture_padding.h"
 
@@ -32,13 +39,19 @@ struct ExportOptions {
   std::string basename = "face";  // file names: <basename>.obj, .mtl, _albedo.png, .json
   PaddingParams padding;          // texels grown past the islands
   nlohmann::json generation;      // copied into the sidecar when not null
+  bool obj = true;                // OBJ + MTL + PNG
+  bool glb = true;                // GLB
+  GlbOptions glb_options;
 };
+
+// "obj", "glb" or "all" into options.obj / options.glb; throws faceg2e::Error otherwise.
+void set_export_format(ExportOptions& options, const std::string& format);
 
 struct ExportResult {
-  std::filesystem::path obj, mtl, texture, sidecar;
+  std::filesystem::path obj, mtl, texture, sidecar, glb;  // empty when not written
 };
 
-// Writes the four files into `out_dir` (created if needed). An empty state.albedo exports the
+// Writes the files into `out_dir` (created if needed). An empty state.albedo exports the
 // default albedo (face/albedo.h, with `regions` when given); an albedo of another size is
 // resampled to texture_size. Throws faceg2e::Error on bad options or coefficient counts.
 ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas,

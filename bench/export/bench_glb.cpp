@@ -1,0 +1,73 @@
+// GLB export time and size at 1K/2K/4K textures, morph targets dense vs sparse (and the
+// per-accessor choice the exporter makes), with and without normal deltas. Prints a table;
+// not run by ctest.  Usage: bench_glb [MODEL.f3dm] [REPS]
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "core/face/face_model.h"
+#include "core/face/regions.h"
+#include "core/face/uv_atlas.h"
+#include "core/session/export_gltf.h"
+#include "core/session/export_texture.h"
+#include "core/util/data_paths.h"
+
+using namespace faceg2e;
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::filesystem::path model_path =
+      argc > 1 ? std::filesystem::path(argv[1]) : require_face_model(std::nullopt);
+  const int reps = argc > 2 ? std::stoi(argv[2]) : 1;
+  const face::FaceModel m = face::load_f3dm(model_path);
+  const face::UvAtlas atlas = face::build_uv_atlas(m);
+  const auto dir = face::find_regions_dir(m);
+  std::optional<face::RegionLabels> regions;
+  if (!dir.empty()) regions = face::load_regions(dir, m.num_vertices);
+  face::FaceCoefficients coeffs;
+  coeffs.identity = {1.0f, -0.5f, 0.3f};
+
+  struct Variant {
+    const char* name;
+    session::MorphStorage storage;
+    bool normals;
+  };
+  const Variant variants[] = {{"dense", session::MorphStorage::kDense, true},
+                              {"sparse", session::MorphStorage::kSparse, true},
+                              {"auto", session::MorphStorage::kAuto, true},
+                              {"dense-no-normals", session::MorphStorage::kDense, false},
+                              {"auto-no-normals", session::MorphStorage::kAuto, false}};
+  std::printf(
+      "| texture | morph storage | texture prep s | GLB build s | GLB MB | of which PNG MB "
+      "| dense/sparse/empty accessors |\n|---|---|---|---|---|---|---|\n");
+  for (int size : {1024, 2048, 4096}) {
+    auto t0 = std::chrono::steady_clock::now();
+    const Image8 tex =
+        session::export_albedo_texture(m, atlas, {}, size, {}, regions ? &*regions : nullptr);
+    const double prep = seconds_since(t0);
+    const std::size_t png = encode_png(tex).size();
+    for (const auto& v : variants) {
+      session::GlbOptions o;
+      o.storage = v.storage;
+      o.morph_normals = v.normals;
+      double best = 1e30;
+      session::GlbBuild b;
+      for (int r = 0; r < reps; ++r) {
+        t0 = std::chrono::steady_clock::now();
+        b = session::build_glb(m, atlas, coeffs, tex, nullptr, o);
+        best = std::min(best, seconds_since(t0));
+      }
+      std::printf("| %d | %s | %.2f | %.2f | %.2f | %.2f | %d/%d/%d |\n", size, v.name, prep, best,
+                  b.bytes.size() / 1e6, png / 1e6, b.dense_accessors, b.sparse_accessors,
+                  b.empty_accessors);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
