@@ -20,8 +20,9 @@ validate() {  # FILE: report next to it, 0 errors and 0 warnings
   # The report itself, read independently of validate.mjs's verdict.
   node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1]));
            if (r.issues.numErrors !== 0 || r.issues.numWarnings !== 0) process.exit(1);
-           if (!r.info || r.info.morphedPrimitivesCount !== 4) process.exit(3);' "$1.report.json" ||
-    fail "report of $1 has errors, warnings or not 4 morphed primitives"
+           const i = r.info || {};
+           if (!i.hasMorphTargets || !i.hasTextures || i.drawCallCount !== 4) process.exit(3);' \
+    "$1.report.json" || fail "report of $1: errors, warnings, or not 4 primitives with targets and a texture"
 }
 
 # The default face.
