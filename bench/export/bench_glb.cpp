@@ -37,12 +37,17 @@ int main(int argc, char** argv) {
     const char* name;
     session::MorphStorage storage;
     bool normals;
+    float normal_epsilon;
   };
-  const Variant variants[] = {{"dense", session::MorphStorage::kDense, true},
-                              {"sparse", session::MorphStorage::kSparse, true},
-                              {"auto", session::MorphStorage::kAuto, true},
-                              {"dense-no-normals", session::MorphStorage::kDense, false},
-                              {"auto-no-normals", session::MorphStorage::kAuto, false}};
+  const Variant variants[] = {
+      {"dense, all normal deltas", session::MorphStorage::kDense, true, 0.0f},
+      {"sparse, all normal deltas", session::MorphStorage::kSparse, true, 0.0f},
+      {"auto, all normal deltas", session::MorphStorage::kAuto, true, 0.0f},
+      {"dense, normal deltas >= 1e-3", session::MorphStorage::kDense, true, 1e-3f},
+      {"sparse, normal deltas >= 1e-3", session::MorphStorage::kSparse, true, 1e-3f},
+      {"auto, normal deltas >= 1e-3 (default)", session::MorphStorage::kAuto, true, 1e-3f},
+      {"dense, no normal deltas", session::MorphStorage::kDense, false, 0.0f},
+      {"auto, no normal deltas", session::MorphStorage::kAuto, false, 0.0f}};
   std::printf(
       "| texture | morph storage | texture prep s | GLB build s | GLB MB | of which PNG MB "
       "| dense/sparse/empty accessors |\n|---|---|---|---|---|---|---|\n");
@@ -56,6 +61,7 @@ int main(int argc, char** argv) {
       session::GlbOptions o;
       o.storage = v.storage;
       o.morph_normals = v.normals;
+      o.morph_normal_epsilon = v.normal_epsilon;
       double best = 1e30;
       session::GlbBuild b;
       for (int r = 0; r < reps; ++r) {

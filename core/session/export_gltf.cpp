@@ -390,6 +390,11 @@ GlbBuild build_glb(const face::FaceModel& m, const face::UvAtlas& atlas,
       for (std::size_t i = 0; i < V * 3; ++i) moved[i] = base[i] + delta[i];
       nrm_delta = unit_normals(moved, m.faces);
       for (std::size_t i = 0; i < V * 3; ++i) nrm_delta[i] -= base_normals[i];
+      const float eps2 = opt.morph_normal_epsilon * opt.morph_normal_epsilon;
+      for (std::size_t i = 0; i < V * 3; i += 3) {
+        float* d = &nrm_delta[i];
+        if (d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < eps2) d[0] = d[1] = d[2] = 0.0f;
+      }
     }
     for (std::size_t p = 0; p < prims.size(); ++p) {
       if (prims[p].indices.empty()) continue;
@@ -411,8 +416,8 @@ GlbBuild build_glb(const face::FaceModel& m, const face::UvAtlas& atlas,
   bin.pad();
 
   const double roughness[kNumGlbParts] = {opt.material.roughness_head, opt.material.roughness_eyes,
-                                         opt.material.roughness_teeth,
-                                         opt.material.roughness_mouth_interior};
+                                          opt.material.roughness_teeth,
+                                          opt.material.roughness_mouth_interior};
   nlohmann::json materials = nlohmann::json::array();
   for (int p = 0; p < kNumGlbParts; ++p)
     materials.push_back({{"name", glb_part_name(p)},
@@ -518,6 +523,7 @@ nlohmann::json glb_sidecar_json(const GlbBuild& b, const std::string& file_name,
           {"axes", "right-handed, +Y up, the face looks toward +Z"},
           {"blendshape_names", to_string(options.names)},
           {"morph_normals", options.morph_normals},
+          {"morph_normal_epsilon", options.morph_normal_epsilon},
           {"targets", targets},
           {"vertex_map", {{"primitives", prims}, {"model_vertex", b.vertex_map}}}};
 }

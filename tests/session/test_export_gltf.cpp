@@ -367,13 +367,23 @@ TEST(GlbExport, GeneratedFaceTargetsAreTheModelsModes) {
   const int jaw = expression_index("jawOpen"), bl = expression_index("browInnerUp_L"),
             br = expression_index("browInnerUp_R");
   const auto& model_vertex = e.side["glb"]["vertex_map"]["model_vertex"];
-  int moved_by_jaw = 0;
+  int moved_by_jaw = 0, jaw_normals = 0;
   for (std::size_t p = 0; p < g.meshes[0].primitives.size(); ++p) {
     const auto& prim = g.meshes[0].primitives[p];
     const int first = e.side["glb"]["vertex_map"]["primitives"][p]["first"];
     const auto d_jaw = read_floats(g, prim.targets[target["jawOpen"]].at("POSITION"));
     const auto d_brow = read_floats(g, prim.targets[target["browInnerUp"]].at("POSITION"));
     const auto d_tongue = read_floats(g, prim.targets[target["tongueOut"]].at("POSITION"));
+    // Normal deltas: zero, or at least the documented epsilon long.
+    const auto n_jaw = read_floats(g, prim.targets[target["jawOpen"]].at("NORMAL"));
+    for (std::size_t i = 0; i < n_jaw.size(); i += 3) {
+      const double len =
+          std::sqrt(double(n_jaw[i]) * n_jaw[i] + double(n_jaw[i + 1]) * n_jaw[i + 1] +
+                    double(n_jaw[i + 2]) * n_jaw[i + 2]);
+      if (len == 0.0) continue;
+      ++jaw_normals;
+      ASSERT_GE(len, GlbOptions{}.morph_normal_epsilon * 0.999);
+    }
     for (std::size_t i = 0; i < d_jaw.size() / 3; ++i) {
       const std::size_t v = model_vertex[first + int(i)].get<std::size_t>();
       for (int c = 0; c < 3; ++c) {
@@ -389,6 +399,7 @@ TEST(GlbExport, GeneratedFaceTargetsAreTheModelsModes) {
     }
   }
   EXPECT_GT(moved_by_jaw, 1000);  // the jaw really opens
+  EXPECT_GT(jaw_normals, 1000);   // and its normals turn
 }
 
 TEST(GlbExport, DenseAndSparseHoldTheSameTargetsAndAutoIsSmallest) {
