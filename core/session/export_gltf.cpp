@@ -6,6 +6,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "core/face/face_assets.h"
 #include "core/session/project.h"
 #include "core/util/atomic_file.h"
 #include "core/util/data_paths.h"
@@ -109,8 +110,9 @@ std::vector<PrimitiveGeometry> split_primitives(const face::FaceModel& m,
                                                 const face::UvAtlas& atlas) {
   std::vector<PrimitiveGeometry> prims(kNumGlbParts);
   std::vector<std::unordered_map<std::int64_t, std::uint32_t>> lookup(kNumGlbParts);
+  const std::vector<std::uint8_t> drawn = face::drawn_triangles(m, atlas);
   for (int f = 0; f < m.num_faces; ++f) {
-    if (!face_is_drawn(m, atlas, f)) continue;
+    if (!drawn[f]) continue;
     const int part = glb_part_of(m.face_part[f]);
     if (part < 0) continue;
     PrimitiveGeometry& p = prims[part];
@@ -252,11 +254,6 @@ int glb_part_of(int face_part) {
     default:
       return -1;
   }
-}
-
-bool face_is_drawn(const face::FaceModel& model, const face::UvAtlas& atlas, int f) {
-  const int part = model.face_part[f];
-  return part != 15 && part != 16 && atlas.face_opaque[f] != 0;
 }
 
 std::vector<GlbTarget> glb_targets(const std::vector<std::string>& names, BlendshapeNames mode) {

@@ -3,9 +3,10 @@
 //
 // One self-contained file: a JSON chunk and a BIN chunk (both 4-byte aligned), holding
 //   - one mesh "face" with four primitives, one per part (GlbPart): head, eyes, teeth and mouth
-//     interior, each drawing the triangles the viewport draws (face_is_drawn) with its own
-//     pbrMetallicRoughness material (metallic 0, roughness from GlbMaterialParams) and the albedo
-//     atlas as the base colour texture (one embedded PNG shared by all four);
+//     interior, each drawing the triangles the viewport draws (face::drawn_triangles,
+//     face_assets.h) with its own pbrMetallicRoughness material (metallic 0, roughness from
+//     GlbMaterialParams) and the albedo atlas as the base colour texture (one embedded PNG shared
+//     by all four);
 //   - POSITION (with min/max), NORMAL and TEXCOORD_0 (glTF's top-left origin: v' = 1 - v);
 //     vertices are split only where the UV atlas has seams (one glTF vertex per used
 //     (model vertex, UV index) pair), so `vertex_map` says which model vertex each came from;
@@ -48,11 +49,6 @@ enum GlbPart : int { kPartHead = 0, kPartEyes, kPartTeeth, kPartMouthInterior, k
 const char* glb_part_name(int part);  // "head", "eyes", "teeth", "mouth_interior"
 // The part of an upstream face_part id (face_model.h), or -1 for parts that are never drawn.
 int glb_part_of(int face_part);
-
-// The one rule for which triangles render (viewport, GLB): eyelashes (face_part 15/16) and the
-// transparent overlays (atlas.face_opaque == 0) are not drawn. Local until face::FaceAssets
-// (core/face/face_assets.h) carries it.
-bool face_is_drawn(const face::FaceModel& model, const face::UvAtlas& atlas, int f);
 
 // Roughness per part (glTF roughnessFactor; metallic is always 0). FaceG2E choices, no measured
 // source: skin 0.5 is the usual PBR value for skin; the eyes are wet (cornea, tear film) and

@@ -170,7 +170,8 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
   r.sidecar = out_dir / (opt.basename + ".json");
 
   const int size = opt.texture_size;
-  const Image8 tex = export_albedo_texture(model, atlas, state.albedo, size, opt.padding, regions);
+  const Image8 tex =
+      export_albedo_texture(model, atlas, to_image8(state.albedo), size, opt.padding, regions);
 
   const auto positions = face::assemble_vertices(model, state.coeffs);
   const auto normals = face::vertex_normals(positions, model.faces);

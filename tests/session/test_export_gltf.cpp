@@ -343,7 +343,7 @@ TEST(GlbExport, GeneratedFaceTargetsAreTheModelsModes) {
   state.coeffs.expression[expression_index("mouthSmile_L")] = 0.7f;
   state.coeffs.expression[expression_index("browInnerUp_L")] = 0.4f;
   state.coeffs.expression[expression_index("browInnerUp_R")] = 0.4f;
-  state.albedo = gradient_image(300);
+  state.albedo = to_float_image(gradient_image(300));
   ExportOptions opt;
   opt.texture_size = 1024;
   opt.generation = {{"prompt", "an old sailor"}, {"seed", 42}};
