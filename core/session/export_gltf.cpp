@@ -284,9 +284,45 @@ std::vector<GlbTarget> glb_targets(const std::vector<std::string>& names, Blends
   return out;
 }
 
+Image8 glb_roughness_texture(const face::UvAtlas& atlas, const face::RegionLabels* regions,
+                             const GlbMaterialParams& params, int size) {
+  if (!regions || regions->uv_labels.empty() || size <= 0) return {};
+  const int lips = regions->find("lips");
+  if (lips < 0) return {};
+  FACEG2E_CHECK(params.roughness_head > 0 && params.roughness_lips <= params.roughness_head,
+                "lip roughness must not exceed the head's (the texture scales the head factor)");
+  const Image8& labels = regions->uv_labels;
+  const std::uint8_t lip_g =
+      std::uint8_t(std::lround(255.0 * params.roughness_lips / params.roughness_head));
+  Image8 out;
+  out.width = out.height = size;
+  out.channels = 3;
+  out.pixels.resize(std::size_t(size) * size * 3);
+  for (std::size_t i = 0; i < out.pixels.size(); i += 3) {
+    out.pixels[i] = 255;
+    out.pixels[i + 1] = 255;
+    out.pixels[i + 2] = 0;
+  }
+  // The label image covers UV tile 0, which the face cell holds inset by its margin.
+  const face::AtlasRect& c = atlas.cells.at(face::kCellFace).content;
+  for (int y = 0; y < size; ++y)
+    for (int x = 0; x < size; ++x) {
+      const float u = (x + 0.5f) / size, v = 1.0f - (y + 0.5f) / size;
+      if (!c.contains(u, v)) continue;
+      const float tu = (u - c.u0) / (c.u1 - c.u0), tv = (v - c.v0) / (c.v1 - c.v0);
+      const int lx = std::clamp(int(tu * labels.width), 0, labels.width - 1);
+      const int ly = std::clamp(int((1.0f - tv) * labels.height), 0, labels.height - 1);
+      const std::uint8_t label =
+          labels.pixels[(std::size_t(ly) * labels.width + lx) * std::size_t(labels.channels)];
+      if (label == lips) out.pixels[(std::size_t(y) * size + x) * 3 + 1] = lip_g;
+    }
+  return out;
+}
+
 GlbBuild build_glb(const face::FaceModel& m, const face::UvAtlas& atlas,
                    const face::FaceCoefficients& coeffs, const Image8& albedo,
-                   const nlohmann::json& asset_extras, const GlbOptions& opt) {
+                   const nlohmann::json& asset_extras, const GlbOptions& opt,
+                   const face::RegionLabels* regions) {
   check_coefficients(coeffs, m, "GLB export");
   FACEG2E_CHECK(atlas.uvs.size() == std::size_t(m.num_uvs) * 2 &&
                     atlas.face_opaque.size() == std::size_t(m.num_faces),
@@ -407,21 +443,31 @@ GlbBuild build_glb(const face::FaceModel& m, const face::UvAtlas& atlas,
     }
   }
 
-  // The texture.
+  // The textures: albedo, and the head's roughness when the lips can be found.
   const std::string png = encode_png(albedo, "GLB albedo texture");
   const int image_view = bin.add_view(png.data(), png.size(), 0);
+  const Image8 rough =
+      glb_roughness_texture(atlas, regions, opt.material, opt.material.roughness_texture_size);
+  int rough_view = -1;
+  if (!rough.empty()) {
+    const std::string rough_png = encode_png(rough, "GLB roughness texture");
+    rough_view = bin.add_view(rough_png.data(), rough_png.size(), 0);
+  }
   bin.pad();
 
   const double roughness[kNumGlbParts] = {opt.material.roughness_head, opt.material.roughness_eyes,
                                           opt.material.roughness_teeth,
                                           opt.material.roughness_mouth_interior};
   nlohmann::json materials = nlohmann::json::array();
-  for (int p = 0; p < kNumGlbParts; ++p)
+  for (int p = 0; p < kNumGlbParts; ++p) {
     materials.push_back({{"name", glb_part_name(p)},
                          {"pbrMetallicRoughness",
                           {{"baseColorTexture", {{"index", 0}}},
                            {"metallicFactor", 0.0},
                            {"roughnessFactor", roughness[p]}}}});
+    if (p == kPartHead && rough_view >= 0)
+      materials.back()["pbrMetallicRoughness"]["metallicRoughnessTexture"] = {{"index", 1}};
+  }
   nlohmann::json used_materials = nlohmann::json::array();
   for (std::size_t p = 0; p < prims.size(); ++p) {
     if (prims[p].indices.empty()) continue;
@@ -469,6 +515,11 @@ GlbBuild build_glb(const face::FaceModel& m, const face::UvAtlas& atlas,
       {"bufferViews", bin.views()},
       {"buffers", {{{"byteLength", bin.bin().size()}}}},
   };
+  if (rough_view >= 0) {
+    j["images"].push_back(
+        {{"name", "roughness"}, {"mimeType", "image/png"}, {"bufferView", rough_view}});
+    j["textures"].push_back({{"sampler", 0}, {"source", 1}});
+  }
   std::string json = j.dump();
   json.resize((json.size() + 3) & ~std::size_t(3), ' ');  // JSON chunk: padded with spaces
 
@@ -491,9 +542,9 @@ GlbBuild build_glb(const face::FaceModel& m, const face::UvAtlas& atlas,
 GlbWritten write_glb(const std::filesystem::path& file, const face::FaceModel& model,
                      const face::UvAtlas& atlas, const face::FaceCoefficients& coeffs,
                      const Image8& albedo, const nlohmann::json& asset_extras,
-                     const GlbOptions& options) {
+                     const GlbOptions& options, const face::RegionLabels* regions) {
   GlbWritten w;
-  w.build = build_glb(model, atlas, coeffs, albedo, asset_extras, options);
+  w.build = build_glb(model, atlas, coeffs, albedo, asset_extras, options, regions);
   w.file_size = w.build.bytes.size();
   write_file_atomic(file, w.build.bytes);
   w.build.bytes.clear();

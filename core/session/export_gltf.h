@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/face/face_model.h"
+#include "core/face/regions.h"
 #include "core/face/uv_atlas.h"
 #include "core/util/image_io.h"
 
@@ -58,6 +59,12 @@ struct GlbMaterialParams {
   double roughness_eyes = 0.1;
   double roughness_teeth = 0.3;
   double roughness_mouth_interior = 0.35;
+  // The lips are wetter than the skin around them: where the region labels say "lips", the head
+  // material's roughness is this instead, through a metallicRoughnessTexture (G = roughness /
+  // roughness_head) in the atlas layout. Needs the labels' UV image; without it the head is
+  // uniform.
+  double roughness_lips = 0.3;
+  int roughness_texture_size = 512;  // 0: no texture
 };
 
 struct GlbOptions {
@@ -103,11 +110,19 @@ struct GlbBuild {
 };
 
 // Builds the GLB in memory. `albedo` is the finished atlas texture (export_texture.h), any
-// square size. `asset_extras` goes into asset.extras. Throws faceg2e::Error on bad input
-// (coefficient counts, atlas/model mismatch, empty texture).
+// square size. `asset_extras` goes into asset.extras. `regions` (may be null) gives the lips
+// their roughness. Throws faceg2e::Error on bad input (coefficient counts, atlas/model mismatch,
+// empty texture).
 GlbBuild build_glb(const face::FaceModel& model, const face::UvAtlas& atlas,
                    const face::FaceCoefficients& coeffs, const Image8& albedo,
-                   const nlohmann::json& asset_extras, const GlbOptions& options = {});
+                   const nlohmann::json& asset_extras, const GlbOptions& options = {},
+                   const face::RegionLabels* regions = nullptr);
+
+// The head material's metallicRoughnessTexture: RGB, size x size in the atlas layout (row 0 =
+// v = 1); G = roughness / roughness_head (255 = the head's factor), B = 0 (metallic), R = 255
+// (unused occlusion). Empty when `regions` has no UV label image or no "lips" label.
+Image8 glb_roughness_texture(const face::UvAtlas& atlas, const face::RegionLabels* regions,
+                             const GlbMaterialParams& params, int size);
 
 // build_glb, then writes `file` atomically (temp + fsync + rename). Returns the build without
 // its bytes (bytes.size() is kept in `file_size`).
@@ -118,7 +133,7 @@ struct GlbWritten {
 GlbWritten write_glb(const std::filesystem::path& file, const face::FaceModel& model,
                      const face::UvAtlas& atlas, const face::FaceCoefficients& coeffs,
                      const Image8& albedo, const nlohmann::json& asset_extras,
-                     const GlbOptions& options = {});
+                     const GlbOptions& options = {}, const face::RegionLabels* regions = nullptr);
 
 // The sidecar's description of a GLB (key "glb" of the export JSON): file name, units, name
 // mode, targets with their model expressions, and "vertex_map": {"primitives": [{"name",

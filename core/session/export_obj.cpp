@@ -234,8 +234,9 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
                                       face_material));
   }
   if (opt.glb) {
-    const auto glb = write_glb(r.glb, model, atlas, state.coeffs, tex,
-                               glb_asset_extras(model, state, opt.generation), opt.glb_options);
+    const auto glb =
+        write_glb(r.glb, model, atlas, state.coeffs, tex,
+                  glb_asset_extras(model, state, opt.generation), opt.glb_options, regions);
     side["glb"] = glb_sidecar_json(glb.build, r.glb.filename().string(), opt.glb_options);
   }
   write_file_atomic(r.sidecar, side.dump(1) + "\n");

@@ -5,6 +5,7 @@
 #include <tiny_gltf.h>
 #include <tiny_obj_loader.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -314,7 +315,7 @@ TEST(GlbExport, DefaultFaceMatchesObjAndModel) {
   EXPECT_EQ(e.side["glb"]["blendshape_names"], "arkit");
 
   // The texture: the same padded atlas as the OBJ's PNG, at the requested size.
-  ASSERT_EQ(g.images.size(), 1u);
+  ASSERT_EQ(g.images.size(), 2u);  // albedo, and the head's roughness (labels are known)
   EXPECT_EQ(g.images[0].width, 1024);
   EXPECT_EQ(g.images[0].height, 1024);
   EXPECT_EQ(g.images[0].mimeType, "image/png");
@@ -326,11 +327,40 @@ TEST(GlbExport, DefaultFaceMatchesObjAndModel) {
   ASSERT_EQ(g.materials.size(), 4u);
   for (const auto& mat : g.materials) {
     EXPECT_EQ(mat.pbrMetallicRoughness.metallicFactor, 0.0);
-    EXPECT_EQ(mat.pbrMetallicRoughness.baseColorTexture.index, 0);
+    EXPECT_EQ(g.textures.at(mat.pbrMetallicRoughness.baseColorTexture.index).source, 0);
     EXPECT_GT(mat.pbrMetallicRoughness.roughnessFactor, 0.0);
   }
-  EXPECT_LT(g.materials[1].pbrMetallicRoughness.roughnessFactor,
-            g.materials[0].pbrMetallicRoughness.roughnessFactor);  // eyes glossier than skin
+  const double skin = g.materials[0].pbrMetallicRoughness.roughnessFactor;
+  EXPECT_LT(g.materials[1].pbrMetallicRoughness.roughnessFactor, skin);  // eyes glossier
+
+  // Lips glossier than skin: the head's roughness texture (G scales the factor) sampled at the
+  // UVs of vertices labelled lips and skin.
+  const int rough_tex = g.materials[0].pbrMetallicRoughness.metallicRoughnessTexture.index;
+  ASSERT_GE(rough_tex, 0);
+  const tinygltf::Image& rough = g.images.at(g.textures.at(rough_tex).source);
+  ASSERT_GT(rough.width, 0);
+  const auto uv = read_floats(g, g.meshes[0].primitives[0].attributes.at("TEXCOORD_0"));
+  const auto& model_vertex = e.side["glb"]["vertex_map"]["model_vertex"];
+  const int lips = regions.find("lips"), skin_label = regions.find("skin");
+  std::size_t lips_n = 0, lips_glossy = 0, skin_n = 0, skin_plain = 0;
+  for (std::size_t i = 0; i < uv.size() / 2; ++i) {
+    const int label = regions.vertex_labels[model_vertex[i].get<std::size_t>()];
+    if (label != lips && label != skin_label) continue;
+    const int x = std::clamp(int(uv[2 * i] * rough.width), 0, rough.width - 1);
+    const int y = std::clamp(int(uv[2 * i + 1] * rough.height), 0, rough.height - 1);
+    const int gch = rough.image[(std::size_t(y) * rough.width + x) * rough.component + 1];
+    const double r = skin * gch / 255.0;
+    if (label == lips) {
+      ++lips_n;
+      lips_glossy += r < skin - 0.1;
+    } else {
+      ++skin_n;
+      skin_plain += r == skin;
+    }
+  }
+  EXPECT_GT(lips_n, 100u);
+  EXPECT_GT(lips_glossy, lips_n * 8 / 10) << lips_glossy << " of " << lips_n;
+  EXPECT_GT(skin_plain, skin_n * 95 / 100) << skin_plain << " of " << skin_n;
 }
 
 TEST(GlbExport, GeneratedFaceTargetsAreTheModelsModes) {
