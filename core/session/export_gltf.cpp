@@ -335,10 +335,21 @@ GlbBuild build_glb(const face::FaceModel& m, const face::UvAtlas& atlas,
 
   GlbBuild out;
   out.targets = glb_targets(m.expression_names, opt.names);
+  auto weight_of = [&](int j) {
+    return std::size_t(j) < coeffs.expression.size() ? coeffs.expression[std::size_t(j)] : 0.0f;
+  };
   for (const auto& t : out.targets) {
-    float w = 0.0f;
-    for (int j : t.model_expressions)
-      if (std::size_t(j) < coeffs.expression.size()) w += coeffs.expression[j];
+    float w = 0.0f, lo = 1e30f, hi = -1e30f;
+    for (int j : t.model_expressions) {
+      w += weight_of(j);
+      lo = std::min(lo, weight_of(j));
+      hi = std::max(hi, weight_of(j));
+    }
+    if (t.model_expressions.size() > 1 && hi != lo)
+      out.notes.push_back(t.name + ": the model's weights differ between its sides (" +
+                          std::to_string(lo) + " to " + std::to_string(hi) +
+                          "); one target carries their mean, so the GLB's default shape differs "
+                          "from the OBJ there");
     // A summed pair (browInnerUp, cheekPuff) gets the mean: exact when both sides are equal.
     out.weights.push_back(t.model_expressions.empty() ? 0.0f
                                                       : w / float(t.model_expressions.size()));
@@ -566,6 +577,7 @@ nlohmann::json glb_sidecar_json(const GlbBuild& b, const std::string& file_name,
                      {"count", p.vertex_count},
                      {"triangles", p.triangle_count}});
   return {{"file", file_name},
+          {"notes", b.notes},
           {"units", "metres"},
           {"metres_per_model_unit", kMetresPerModelUnit},
           {"axes", "right-handed, +Y up, the face looks toward +Z"},

@@ -21,7 +21,7 @@
 // ARKit names (BlendshapeNames::kArkit, the default): Apple's 52 ARFaceAnchor names in Apple's
 // order. The model's `_L`/`_R` become `Left`/`Right`; its split browInnerUp_L/_R and
 // cheekPuff_L/_R are summed into one target each (their weight is the mean of the two model
-// weights; an asymmetric pair cannot be represented by one target, see export_gltf.cpp);
+// weights; an asymmetric pair cannot be represented by one target: GlbBuild::notes says so);
 // `tongueOut` has no counterpart in the model and is written as a zero target (an accessor
 // without data, all zeros) so that name-mapping tools find all 52 names.
 #include <cstdint>
@@ -106,6 +106,8 @@ struct GlbBuild {
   std::vector<GlbPrimitiveRange> primitives;
   std::vector<GlbTarget> targets;
   std::vector<float> weights;  // default mesh.weights
+  // What the GLB cannot say exactly, for the sidecar (e.g. an asymmetric browInnerUp pair).
+  std::vector<std::string> notes;
   int dense_accessors = 0, sparse_accessors = 0, empty_accessors = 0;
 };
 

@@ -459,6 +459,22 @@ TEST(GlbExport, DenseAndSparseHoldTheSameTargetsAndAutoIsSmallest) {
             << p << " " << t << " " << attr;
 }
 
+TEST(GlbExport, AsymmetricBrowPairIsAveragedAndNoted) {
+  const face::FaceModel& fm = reference_model();
+  face::FaceCoefficients c;
+  c.expression.assign(std::size_t(fm.num_expression), 0.0f);
+  c.expression[expression_index("browInnerUp_L")] = 0.2f;
+  c.expression[expression_index("browInnerUp_R")] = 0.6f;
+  const auto b = build_glb(fm, atlas(), c, gradient_image(32), nullptr);
+  std::size_t k = 0;
+  while (b.targets[k].name != "browInnerUp") ++k;
+  EXPECT_FLOAT_EQ(b.weights[k], 0.4f);
+  ASSERT_EQ(b.notes.size(), 1u);
+  EXPECT_NE(b.notes[0].find("browInnerUp"), std::string::npos);
+  c.expression[expression_index("browInnerUp_R")] = 0.2f;  // symmetric: exact, nothing to say
+  EXPECT_TRUE(build_glb(fm, atlas(), c, gradient_image(32), nullptr).notes.empty());
+}
+
 TEST(GlbExport, ModelNamesAndGlbOnly) {
   const face::FaceModel& fm = reference_model();
   TempDir dir("glb_model_names");
