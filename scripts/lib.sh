@@ -14,7 +14,7 @@ FACEG2E_PACKAGES=(
   cmake g++ make pkg-config ccache
   libtorch-dev libopenblas0-pthread
   libimgui-dev libglfw3-dev libvulkan-dev glslc mesa-vulkan-drivers
-  libglm-dev libstb-dev libtinyobjloader-dev nlohmann-json3-dev libspdlog-dev libcli11-dev zlib1g-dev
+  libglm-dev libstb-dev libtinyobjloader-dev libtinygltf-dev nlohmann-json3-dev libspdlog-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xauth
 )
@@ -35,6 +35,41 @@ faceg2e_install_packages() {
   if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Node and npm for the Khronos glTF-Validator (tools/gltf-validator, a test of the GLB export).
+# Checked as commands, not as Debian packages: some machines' `nodejs` package bundles npm, and
+# there `apt-get install npm` fails with "held broken packages".
+faceg2e_install_node() {
+  if command -v node >/dev/null && command -v npm >/dev/null; then return; fi
+  if [[ "${FACEG2E_SKIP_APT:-0}" == 1 ]]; then
+    faceg2e_log "node/npm missing: the glTF validator test will fail (FACEG2E_SKIP_APT=1)"
+    return
+  fi
+  local sudo=()
+  if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
+  "${sudo[@]}" apt-get update -qq
+  if ! command -v node >/dev/null; then
+    faceg2e_log "installing Debian package: nodejs"
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends nodejs
+  fi
+  if ! command -v npm >/dev/null; then
+    faceg2e_log "installing Debian package: npm"
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends npm
+  fi
+}
+
+# The pinned gltf-validator (package-lock.json) into tools/gltf-validator/node_modules.
+faceg2e_install_gltf_validator() {
+  local dir="$FACEG2E_ROOT/tools/gltf-validator"
+  if ! command -v npm >/dev/null; then return; fi
+  if [[ -f "$dir/node_modules/gltf-validator/package.json" ]] &&
+     cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.faceg2e" 2>/dev/null; then
+    return
+  fi
+  faceg2e_log "installing the glTF validator (npm ci in tools/gltf-validator)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.faceg2e"
 }
 
 faceg2e_configure_and_build() {

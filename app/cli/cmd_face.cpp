@@ -124,6 +124,7 @@ void run_new(const NewArgs& a) {
 struct ExportArgs {
   std::string project, face_model, out;
   int texture_size = 1024;
+  std::string format = "all", blendshape_names = "arkit";
 };
 
 void run_export(const ExportArgs& a) {
@@ -135,6 +136,8 @@ void run_export(const ExportArgs& a) {
   session::ExportOptions opt;
   opt.texture_size = a.texture_size;
   session::Project project;  // holds the W map opt.weights points at
+  session::set_export_format(opt, a.format);
+  opt.glb_options.names = session::parse_blendshape_names(a.blendshape_names);
   if (!a.project.empty()) {
     project = session::read_project(a.project);
     if (!project.face_model_name.empty() && project.face_model_name != session::face_model_name(m))
@@ -150,9 +153,12 @@ void run_export(const ExportArgs& a) {
   session::check_coefficients(state.coeffs, m,
                               a.project.empty() ? "export" : "project " + a.project);
   const auto r = session::export_obj(assets, state, a.out, opt);
-  std::printf("wrote %s\n      %s\n      %s\n      %s\n", r.obj.string().c_str(),
-              r.mtl.string().c_str(), r.texture.string().c_str(), r.sidecar.string().c_str());
-  if (!r.weights.empty()) std::printf("      %s\n", r.weights.string().c_str());
+  const char* lead = "wrote";
+  for (const fs::path& f : {r.obj, r.mtl, r.texture, r.weights, r.glb, r.sidecar}) {
+    if (f.empty()) continue;
+    std::printf("%-5s %s\n", lead, f.string().c_str());
+    lead = "";
+  }
 }
 
 }  // namespace
@@ -191,14 +197,22 @@ void register_face_commands(CLI::App& app) {
   }
   {
     auto* cmd = app.add_subcommand(
-        "export", "Export a project (or the default face) as OBJ + MTL + PNG + JSON");
+        "export",
+        "Export a project (or the default face) as OBJ + MTL + PNG, GLB (glTF 2.0 with "
+        "blendshapes) and a JSON sidecar");
     auto a = std::make_shared<ExportArgs>();
     cmd->add_option("--project", a->project, "project folder (default: the default face)");
     cmd->add_option("--face-model", a->face_model,
                     "F3DM file (default: the documented search order)");
     cmd->add_option("--out", a->out, "output folder")->required();
-    cmd->add_option("--texture-size", a->texture_size, "albedo texture size")
+    cmd->add_option("--texture-size", a->texture_size, "albedo texture size (OBJ's PNG and GLB)")
         ->check(CLI::IsMember({1024, 2048, 4096}));
+    cmd->add_option("--format", a->format, "obj (OBJ+MTL+PNG), glb, or all (default)")
+        ->check(CLI::IsMember({"obj", "glb", "all"}));
+    cmd->add_option("--blendshape-names", a->blendshape_names,
+                    "GLB morph-target names: arkit (Apple's 52, default) or model (the 53 "
+                    "ICT names)")
+        ->check(CLI::IsMember({"arkit", "model"}));
     cmd->callback([a] { run_export(*a); });
   }
 }

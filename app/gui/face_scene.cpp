@@ -90,17 +90,23 @@ void FaceScene::upload_shape(render::MeshRenderer& renderer) {
 }
 
 std::string FaceScene::export_obj(const std::filesystem::path& path) const {
-  if (path.empty()) throw Error("export: enter a .obj file or a folder");
+  if (path.empty()) throw Error("export: enter a .obj or .glb file or a folder");
   std::filesystem::path out_dir = path;
   session::ExportOptions options;
-  if (path.extension() == ".obj" || path.extension() == ".OBJ") {
+  // A folder gets OBJ + GLB; a .obj or .glb file name picks that one format (and its name).
+  const std::string ext = path.extension().string();
+  const bool obj_file = ext == ".obj" || ext == ".OBJ", glb_file = ext == ".glb" || ext == ".GLB";
+  if (obj_file || glb_file) {
     out_dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     options.basename = path.stem().string();
+    session::set_export_format(options, obj_file ? "obj" : "glb");
   }
   session::FaceState state;
   state.coeffs = current();
   const auto result = session::export_obj(assets_, state, out_dir, options);
-  return "wrote " + result.obj.string() + " (+ .mtl, albedo PNG, .json)";
+  if (result.obj.empty()) return "wrote " + result.glb.string() + " (+ .json)";
+  return "wrote " + result.obj.string() + " (+ .mtl, albedo PNG" +
+         (result.glb.empty() ? "" : ", .glb") + ", .json)";
 }
 
 }  // namespace faceg2e::gui

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/session/coefficients.h"
+#include "core/session/export_texture.h"
 #include "core/util/atomic_file.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
@@ -119,43 +120,42 @@ std::string mtl_text(const std::string& texture_name, const std::set<std::string
   return out;
 }
 
+// asset.extras of the GLB: what the sidecar says about where the face came from.
+nlohmann::json glb_asset_extras(const face::FaceModel& model, const FaceState& state,
+                                const nlohmann::json& generation) {
+  nlohmann::json x;
+  x["app_version"] = app_version();
+  if (generation.is_object()) {
+    for (const char* key : {"prompt", "negative_prompt", "seed", "history"})
+      if (generation.contains(key)) x[key] = generation[key];
+    x["generation"] = generation;
+  }
+  x["identity"] = state.coeffs.identity;
+  x["face_model"] = {{"name", face_model_name(model)},
+                     {"source", model.meta.value("source", std::string())},
+                     {"license", model.meta.value("license", std::string("MIT"))},
+                     {"license_text", model.license_text}};
+  return x;
+}
+
 }  // namespace
 
-Image8 export_texture(const face::FaceAssets& assets, const FaceState& state, int size,
-                      const PaddingParams& padding) {
-  const face::FaceModel& model = assets.model;
-  const face::UvAtlas& atlas = assets.atlas;
-  Image8 tex;
-  if (state.albedo.empty()) {
-    tex = assets.default_albedo(size);
-  } else {
-    Image8 rgb = to_image8(state.albedo);
-    if (rgb.channels != 3) {
-      Image8 c3;
-      c3.width = rgb.width;
-      c3.height = rgb.height;
-      c3.channels = 3;
-      c3.pixels.resize(std::size_t(rgb.width) * rgb.height * 3);
-      for (std::size_t i = 0; i < std::size_t(rgb.width) * rgb.height; ++i)
-        for (int k = 0; k < 3; ++k)
-          c3.pixels[3 * i + k] = rgb.pixels[i * rgb.channels + (rgb.channels >= 3 ? k : 0)];
-      rgb = std::move(c3);
-    }
-    tex = resample_bilinear(rgb, size);
-  }
-  const auto coverage = face::atlas_coverage(model, atlas, size);
-  const auto cells = face::atlas_cell_map(atlas, size);
-  dilate_texture(tex, coverage, cells, padding);
-  return tex;
+void set_export_format(ExportOptions& options, const std::string& format) {
+  if (format != "obj" && format != "glb" && format != "all")
+    throw Error("export format '" + format + "': expected obj, glb or all");
+  options.obj = format != "glb";
+  options.glb = format != "obj";
 }
 
 ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
                         const fs::path& out_dir, const ExportOptions& opt) {
   const face::FaceModel& model = assets.model;
   const face::UvAtlas& atlas = assets.atlas;
+  const face::RegionLabels* regions = assets.region_labels();
   if (opt.texture_size != 1024 && opt.texture_size != 2048 && opt.texture_size != 4096)
     throw Error("export: texture size " + std::to_string(opt.texture_size) +
                 " is not 1024, 2048 or 4096");
+  if (!opt.obj && !opt.glb) throw Error("export: no format chosen (obj, glb or all)");
   if (opt.basename.empty() || opt.basename.find_first_of("/\\") != std::string::npos)
     throw Error("export: bad base name '" + opt.basename + "'");
   check_coefficients(state.coeffs, model, "export");
@@ -167,14 +167,17 @@ ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
     throw Error("export: cannot create folder " + out_dir.string() + ": " + ec.message());
 
   ExportResult r;
-  r.obj = out_dir / (opt.basename + ".obj");
-  r.mtl = out_dir / (opt.basename + ".mtl");
-  r.texture = out_dir / (opt.basename + "_albedo.png");
+  if (opt.obj) {
+    r.obj = out_dir / (opt.basename + ".obj");
+    r.mtl = out_dir / (opt.basename + ".mtl");
+    r.texture = out_dir / (opt.basename + "_albedo.png");
+  }
+  if (opt.glb) r.glb = out_dir / (opt.basename + ".glb");
   r.sidecar = out_dir / (opt.basename + ".json");
 
-  // Texture: the state's albedo (resampled) or the default, then padded past the islands.
   const int size = opt.texture_size;
-  const Image8 tex = export_texture(assets, state, size, opt.padding);
+  const Image8 tex =
+      export_albedo_texture(model, atlas, to_image8(state.albedo), size, opt.padding, regions);
 
   const auto positions = face::assemble_vertices(model, state.coeffs);
   const auto normals = face::vertex_normals(positions, model.faces);
@@ -217,15 +220,17 @@ ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
   side["mesh"] = {{"vertices", model.num_vertices},
                   {"uvs", model.num_uvs},
                   {"triangles", drawn},
-                  {"hidden_triangles", "eyelashes and transparent eye overlays (FaceAssets rule)"},
-                  {"obj", r.obj.filename().string()},
-                  {"mtl", r.mtl.filename().string()}};
+                  {"hidden_triangles", "eyelashes and transparent eye overlays (FaceAssets rule)"}};
+  if (opt.obj) {
+    side["mesh"]["obj"] = r.obj.filename().string();
+    side["mesh"]["mtl"] = r.mtl.filename().string();
+  }
   nlohmann::json cell_list = nlohmann::json::array();
   for (const auto& c : atlas.cells)
     cell_list.push_back({{"name", c.name},
                          {"rect_uv", {c.rect.u0, c.rect.v0, c.rect.u1, c.rect.v1}},
                          {"source_tile", c.source_tile}});
-  side["texture"] = {{"file", r.texture.filename().string()},
+  side["texture"] = {{"file", opt.obj ? r.texture.filename().string() : std::string()},
                      {"size", size},
                      {"layout", "faceg2e-atlas-v1"},
                      {"cells", cell_list},
@@ -244,11 +249,23 @@ ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
   }
 
   // Texture and material first, the OBJ that references them after, the sidecar last.
-  write_png(r.texture, tex);
+  if (opt.obj) {
+    write_png(r.texture, tex);
+    write_file_atomic(r.mtl, mtl_text(r.texture.filename().string(), used_plain));
+    write_file_atomic(
+        r.obj, obj_text(assets, positions, normals, r.mtl.filename().string(), face_material));
+  }
   if (!r.weights.empty()) write_png(r.weights, weights_png);
-  write_file_atomic(r.mtl, mtl_text(r.texture.filename().string(), used_plain));
-  write_file_atomic(
-      r.obj, obj_text(assets, positions, normals, r.mtl.filename().string(), face_material));
+  if (opt.glb) {
+    nlohmann::json provenance = opt.generation;
+    if (!opt.history.is_null()) {
+      if (!provenance.is_object()) provenance = nlohmann::json::object();
+      provenance["history"] = opt.history;
+    }
+    const auto glb = write_glb(r.glb, model, atlas, state.coeffs, tex,
+                               glb_asset_extras(model, state, provenance), opt.glb_options, regions);
+    side["glb"] = glb_sidecar_json(glb.build, r.glb.filename().string(), opt.glb_options);
+  }
   write_file_atomic(r.sidecar, side.dump(1) + "\n");
   return r;
 }

@@ -12,9 +12,15 @@
 //   OUT/<name>.json        sidecar: face-model name and licence notice, coefficients (with
 //                          expression names), units and axes, texture layout, app version,
 //                          and the project's generation record when given; the project's
-//                          whole history (texts, seeds, model hashes) when given
+//                          whole history (texts, seeds, model hashes) when given; with a GLB,
+//                          its description under "glb" (export_gltf.h), including "vertex_map"
 //   OUT/<name>_weights.png the W map of an edit (1 channel, atlas layout, texture_size^2,
 //                          255 = locked), when given
+//   OUT/<name>.glb         binary glTF 2.0 with the expressions as morph targets
+//                          (export_gltf.h); metres, the same texture embedded
+//
+// ExportOptions::obj / ::glb choose the formats (CLI --format obj|glb|all); the sidecar is
+// always written.
 //
 // Units: centimetres (as ICT-FaceKit). Axes: right-handed, +Y up, the face looks toward +Z
 // (Blender's OBJ importer maps this to its Z-up world with its default "Y forward / Z up").
@@ -24,6 +30,7 @@
 #include <string>
 
 #include "core/face/face_assets.h"
+#include "core/session/export_gltf.h"
 #include "core/session/face_state.h"
 #include "core/session/texture_padding.h"
 
@@ -36,19 +43,20 @@ struct ExportOptions {
   nlohmann::json generation;            // copied into the sidecar when not null
   nlohmann::json history;               // sidecar "history" when not null (session::history_json)
   const FloatImage* weights = nullptr;  // W map written as <basename>_weights.png when set
+  bool obj = true;                      // OBJ + MTL + PNG
+  bool glb = true;                      // GLB
+  GlbOptions glb_options;
 };
 
+// "obj", "glb" or "all" into options.obj / options.glb; throws faceg2e::Error otherwise.
+void set_export_format(ExportOptions& options, const std::string& format);
+
 struct ExportResult {
-  std::filesystem::path obj, mtl, texture, sidecar;
+  std::filesystem::path obj, mtl, texture, sidecar, glb;  // empty when not written
   std::filesystem::path weights;  // empty unless options.weights was set
 };
 
-// The texture an export writes: the state's albedo resampled to size x size (or the default
-// albedo when it has none), padded past the UV islands. Shared by every export format.
-Image8 export_texture(const face::FaceAssets& assets, const FaceState& state, int size,
-                      const PaddingParams& padding);
-
-// Writes the four files into `out_dir` (created if needed). An empty state.albedo exports the
+// Writes the files into `out_dir` (created if needed). An empty state.albedo exports the
 // default albedo (face/albedo.h, with the assets' region labels); an albedo of another size is
 // resampled to texture_size. Triangles follow FaceAssets' drawn-triangle rule (every vertex is
 // kept, in the model's order). Throws faceg2e::Error on bad options or coefficient counts.

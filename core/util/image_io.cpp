@@ -28,10 +28,10 @@ Image8 read_image(const std::filesystem::path& path, int want_channels) {
   return img;
 }
 
-void write_png(const std::filesystem::path& path, const Image8& image) {
+std::string encode_png(const Image8& image, const std::string& what) {
   if (image.width <= 0 || image.height <= 0 || image.channels < 1 || image.channels > 4 ||
       image.pixels.size() != static_cast<size_t>(image.width) * image.height * image.channels) {
-    throw Error("write_png " + path.string() + ": inconsistent image size");
+    throw Error("PNG " + what + ": inconsistent image size");
   }
   std::string out;
   auto sink = [](void* ctx, void* data, int size) {
@@ -39,9 +39,13 @@ void write_png(const std::filesystem::path& path, const Image8& image) {
   };
   if (!stbi_write_png_to_func(sink, &out, image.width, image.height, image.channels,
                               image.pixels.data(), image.width * image.channels)) {
-    throw Error("cannot encode PNG " + path.string());
+    throw Error("cannot encode PNG " + what);
   }
-  write_file_atomic(path, out);
+  return out;
+}
+
+void write_png(const std::filesystem::path& path, const Image8& image) {
+  write_file_atomic(path, encode_png(image, path.string()));
 }
 
 }  // namespace faceg2e

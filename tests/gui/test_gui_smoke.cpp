@@ -157,7 +157,7 @@ TEST_F(GuiSmoke, ResizeRecreatesTheSwapchain) {
   EXPECT_EQ(img.height, 520);
 }
 
-TEST_F(GuiSmoke, ExportWritesObjAndABadPathIsReportedNotFatal) {
+TEST_F(GuiSmoke, ExportWritesObjOrGlbAndABadPathIsReportedNotFatal) {
   if (!fs::exists(k_model)) GTEST_SKIP() << "no face model at " << k_model;
   // --export goes through the same function as the Export... button.
   const fs::path obj = dir_ / "out" / "head.obj";
@@ -171,7 +171,19 @@ TEST_F(GuiSmoke, ExportWritesObjAndABadPathIsReportedNotFatal) {
   std::string line;
   int vertices = 0;
   while (std::getline(in, line)) vertices += line.rfind("v ", 0) == 0;
-  EXPECT_EQ(vertices, 26719);  // every ICT-FaceKit vertex
+  EXPECT_EQ(vertices, 26719);                           // every ICT-FaceKit vertex
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "head.glb"));  // a .obj name picks the OBJ alone
+
+  // A .glb name: the GLB (export_gltf.h) through the same export code, no OBJ.
+  const fs::path glb = dir_ / "glb" / "head.glb";
+  const RunResult ok_glb =
+      run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() +
+              "' --frames 2 --width 320 --height 240 --msaa 1 --export '" + glb.string() + "'");
+  ASSERT_EQ(ok_glb.exit_code, 0) << ok_glb.output;
+  ASSERT_TRUE(fs::exists(glb)) << ok_glb.output;
+  EXPECT_GT(fs::file_size(glb), 1000000u);
+  EXPECT_TRUE(fs::exists(dir_ / "glb" / "head.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "glb" / "head.obj"));
 
   // A folder that cannot be created: the failure is shown, the app keeps running and exits 0.
   const fs::path blocker = dir_ / "file";
