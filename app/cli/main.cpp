@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   faceg2e::cli::register_bench_diffusion(*bench);
   faceg2e::cli::register_generate_commands(app);
   faceg2e::cli::register_compare_command(app);
+  // Last: batch reads the other commands' option tables (generate, edit, export).
+  faceg2e::cli::register_batch_commands(app);
 
   try {
     app.parse(argc, argv);
