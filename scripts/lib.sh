@@ -17,6 +17,7 @@ FACEG2E_PACKAGES=(
   libglm-dev libstb-dev libtinyobjloader-dev libtinygltf-dev nlohmann-json3-dev libspdlog-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xauth
+  slurmctld slurmd slurm-client munge jq iproute2
 )
 
 faceg2e_log() { printf '\033[1m[faceg2e]\033[0m %s\n' "$*" >&2; }

@@ -19,5 +19,6 @@ void register_edit_command(CLI::App& app);             // edit
 
 // The command-line words for a model role: "pass --sd21 PATH, or --models DIR".
 const char* role_flag_hint(pipeline::ModelRole role);
+void register_batch_commands(CLI::App& app);           // batch plan / run / status / slurm
 
 }  // namespace faceg2e::cli

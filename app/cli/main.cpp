@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   faceg2e::cli::register_compare_command(app);
   faceg2e::cli::register_history_command(app);
   faceg2e::cli::register_edit_command(app);
+  // Last: batch reads the other commands' option tables (generate, edit, export).
+  faceg2e::cli::register_batch_commands(app);
 
   try {
     app.parse(argc, argv);
