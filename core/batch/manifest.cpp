@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/batch/sha256.h"
+#include "core/util/sha256.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
@@ -35,7 +35,7 @@ std::vector<ModelFile> hash_model_files(const std::vector<std::pair<std::string,
     if (std::any_of(out.begin(), out.end(), [&](const ModelFile& m) { return m.path == f; }))
       continue;  // a file named twice (e.g. --models DIR and --sd21 DIR/x) is hashed once
     if (progress) progress(f);
-    out.push_back({f, fs::file_size(f), sha256_file(f)});
+    out.push_back({f, fs::file_size(f), sha256_file_hex(f)});
   }
   return out;
 }
@@ -54,7 +54,7 @@ void verify_model_files(const std::vector<ModelFile>& files,
       throw Error("model file " + m.path.string() + " has " + std::to_string(size) +
                   " bytes, the manifest says " + std::to_string(m.size) + planned);
     if (progress) progress(m.path);
-    const std::string h = sha256_file(m.path);
+    const std::string h = sha256_file_hex(m.path);
     if (h != m.sha256)
       throw Error("model file " + m.path.string() + " has SHA-256 " + h + ", the manifest says " +
                   m.sha256 + planned);
