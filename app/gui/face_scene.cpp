@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <sstream>
 
-#include "core/face/albedo.h"
-#include "core/session/export_obj.h"
 #include "core/util/error.h"
 #include "render/mesh_renderer.h"
 
@@ -21,43 +19,38 @@ std::string first_line(const std::string& text) {
   return {};
 }
 
+std::uint8_t to_byte(float v) {
+  return static_cast<std::uint8_t>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f);
+}
+
 }  // namespace
 
-FaceScene::FaceScene(face::FaceModel model, const FaceSceneParams& params)
-    : params_(params), model_(std::move(model)) {
-  info_.source = model_.source.string();
-  info_.license_note = first_line(model_.license_text);
-  info_.num_vertices = model_.num_vertices;
-  info_.num_triangles = model_.num_faces;
-  info_.num_uvs = model_.num_uvs;
-  info_.identity_names = model_.identity_names;
-  info_.expression_names = model_.expression_names;
-  coefficients_.identity.assign(model_.num_identity, 0.0f);
-  coefficients_.expression.assign(model_.num_expression, 0.0f);
+std::vector<std::uint8_t> to_rgba8(const session::FloatImage& image) {
+  const std::size_t n = static_cast<std::size_t>(image.width) * image.height;
+  std::vector<std::uint8_t> rgba(n * 4, 255);
+  const int c = image.channels;
+  for (std::size_t i = 0; i < n; ++i)
+    for (int k = 0; k < 3; ++k) rgba[4 * i + k] = to_byte(image.data[i * c + (c >= 3 ? k : 0)]);
+  return rgba;
+}
 
-  // The atlas and the regions are optional: a model without them still shows, untextured.
-  try {
-    atlas_ = face::build_uv_atlas(model_);
-  } catch (const std::exception& e) {
-    warnings_.push_back(std::string("no texture atlas for this model: ") + e.what());
-  }
-  try {
-    const auto dir = face::find_regions_dir(model_);
-    if (dir.empty())
-      warnings_.push_back("no region labels found next to the model or in the shared data folder");
-    else
-      regions_ = face::load_regions(dir, model_.num_vertices);
-  } catch (const std::exception& e) {
-    warnings_.push_back(std::string("region labels not loaded: ") + e.what());
-  }
-
-  for (int f = 0; f < model_.num_faces; ++f) {
-    // Transparent overlays (eye occlusion, eye blend, lacrimal fluid) would hide the eyes in an
-    // opaque renderer; exports keep them.
-    if (atlas_ && !atlas_->face_opaque[f]) continue;
+FaceScene::FaceScene(std::shared_ptr<const face::FaceAssets> assets, const FaceSceneParams& params)
+    : params_(params), assets_(std::move(assets)) {
+  const face::FaceModel& m = assets_->model;
+  info_.source = m.source.string();
+  info_.license_note = first_line(m.license_text);
+  info_.num_vertices = m.num_vertices;
+  info_.num_triangles = m.num_faces;
+  info_.num_uvs = m.num_uvs;
+  info_.identity_names = m.identity_names;
+  info_.expression_names = m.expression_names;
+  coefficients_.identity.assign(m.num_identity, 0.0f);
+  coefficients_.expression.assign(m.num_expression, 0.0f);
+  for (int f = 0; f < m.num_faces; ++f) {
+    if (!assets_->is_drawn(f)) continue;
     for (int k = 0; k < 3; ++k) {
-      display_faces_.push_back(model_.faces[3 * f + k]);
-      display_faces_uv_.push_back(model_.faces_uv[3 * f + k]);
+      display_faces_.push_back(m.faces[3 * f + k]);
+      display_faces_uv_.push_back(m.faces_uv[3 * f + k]);
     }
   }
 }
@@ -69,55 +62,74 @@ face::FaceCoefficients FaceScene::current() const {
   return c;
 }
 
-void FaceScene::upload_all(render::MeshRenderer& renderer) {
-  const std::vector<float> positions = face::assemble_vertices(model_, current());
-  const std::vector<float> normals = face::vertex_normals(positions, model_.faces);
-  renderer.set_mesh(positions, normals, atlas_ ? atlas_->uvs : model_.uvs, display_faces_,
-                    display_faces_uv_);
-  if (atlas_) {
-    const Image8 albedo = face::default_albedo(model_, *atlas_, params_.albedo_size,
-                                               regions_ ? &*regions_ : nullptr, {}, 4);
-    renderer.set_texture(albedo.pixels.data(), static_cast<std::uint32_t>(albedo.width),
-                         static_cast<std::uint32_t>(albedo.height));
-  } else {
-    const std::uint8_t skin[4] = {198, 150, 122, 255};
-    renderer.set_texture(skin, 1, 1);
+void FaceScene::upload_albedo(render::MeshRenderer& renderer, const session::FloatImage* albedo) {
+  if (albedo && !albedo->empty()) {
+    const auto rgba = to_rgba8(*albedo);
+    renderer.set_texture(rgba.data(), static_cast<std::uint32_t>(albedo->width),
+                         static_cast<std::uint32_t>(albedo->height));
+    default_albedo_shown_ = false;
+    return;
   }
-  if (regions_) {
-    const std::vector<float> colors = regions_->vertex_colors();
-    std::vector<std::uint8_t> rgba(static_cast<std::size_t>(model_.num_vertices) * 4);
-    for (int v = 0; v < model_.num_vertices; ++v) {
-      for (int k = 0; k < 3; ++k)
-        rgba[4 * v + k] =
-            static_cast<std::uint8_t>(std::clamp(colors[3 * v + k], 0.0f, 1.0f) * 255.0f + 0.5f);
+  if (default_albedo_shown_) return;
+  Image8 a = assets_->default_albedo(params_.albedo_size);
+  std::vector<std::uint8_t> rgba(static_cast<std::size_t>(a.width) * a.height * 4, 255);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(a.width) * a.height; ++i)
+    for (int k = 0; k < 3; ++k)
+      rgba[4 * i + k] = a.pixels[i * a.channels + (a.channels >= 3 ? k : 0)];
+  renderer.set_texture(rgba.data(), static_cast<std::uint32_t>(a.width),
+                       static_cast<std::uint32_t>(a.height));
+  default_albedo_shown_ = true;
+}
+
+void FaceScene::upload_all(render::MeshRenderer& renderer) {
+  const face::FaceModel& m = assets_->model;
+  positions_ = face::assemble_vertices(m, current());
+  const std::vector<float> normals = face::vertex_normals(positions_, m.faces);
+  renderer.set_mesh(positions_, normals, assets_->atlas.uvs, display_faces_, display_faces_uv_);
+  upload_albedo(renderer, nullptr);
+  if (const face::RegionLabels* regions = assets_->region_labels()) {
+    const std::vector<float> colors = regions->vertex_colors();
+    std::vector<std::uint8_t> rgba(static_cast<std::size_t>(m.num_vertices) * 4);
+    for (int v = 0; v < m.num_vertices; ++v) {
+      for (int k = 0; k < 3; ++k) rgba[4 * v + k] = to_byte(colors[3 * v + k]);
       // Label 0 is "background": no overlay there.
-      rgba[4 * v + 3] = regions_->vertex_labels[v] == 0 ? 0 : 255;
+      rgba[4 * v + 3] = regions->vertex_labels[v] == 0 ? 0 : 255;
     }
     renderer.set_vertex_labels(rgba);
   }
 }
 
 void FaceScene::upload_shape(render::MeshRenderer& renderer) {
-  const std::vector<float> positions = face::assemble_vertices(model_, current());
-  renderer.update_positions_normals(positions, face::vertex_normals(positions, model_.faces));
+  positions_ = face::assemble_vertices(assets_->model, current());
+  renderer.update_positions_normals(positions_,
+                                    face::vertex_normals(positions_, assets_->model.faces));
 }
 
-std::string FaceScene::export_obj(const std::filesystem::path& path) const {
-  if (path.empty()) throw Error("export: enter a .obj file or a folder");
-  if (!atlas_)
-    throw Error(
-        "export: this model has no texture atlas, so it cannot be exported as a textured OBJ");
-  std::filesystem::path out_dir = path;
-  session::ExportOptions options;
-  if (path.extension() == ".obj" || path.extension() == ".OBJ") {
-    out_dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-    options.basename = path.stem().string();
+void FaceScene::show_state(render::MeshRenderer& renderer, const session::FaceState* state) {
+  std::fill(coefficients_.identity.begin(), coefficients_.identity.end(), 0.0f);
+  std::fill(coefficients_.expression.begin(), coefficients_.expression.end(), 0.0f);
+  if (state) {
+    const auto& c = state->coeffs;
+    std::copy_n(c.identity.begin(), std::min(c.identity.size(), coefficients_.identity.size()),
+                coefficients_.identity.begin());
+    std::copy_n(c.expression.begin(),
+                std::min(c.expression.size(), coefficients_.expression.size()),
+                coefficients_.expression.begin());
   }
-  session::FaceState state;
-  state.coeffs = current();
-  const auto result = session::export_obj(model_, *atlas_, state, out_dir, options,
-                                          regions_ ? &*regions_ : nullptr);
-  return "wrote " + result.obj.string() + " (+ .mtl, albedo PNG, .json)";
+  upload_shape(renderer);
+  upload_albedo(renderer, state ? &state->albedo : nullptr);
+}
+
+void FaceScene::show_live(render::MeshRenderer& renderer, const pipeline::FaceSnapshot& live) {
+  const std::size_t n = static_cast<std::size_t>(assets_->model.num_vertices) * 3;
+  if (live.positions.size() == n) {
+    positions_ = live.positions;
+    renderer.update_positions_normals(
+        live.positions, live.normals.size() == n
+                            ? live.normals
+                            : face::vertex_normals(live.positions, assets_->model.faces));
+  }
+  if (!live.albedo.empty()) upload_albedo(renderer, &live.albedo);
 }
 
 }  // namespace faceg2e::gui
