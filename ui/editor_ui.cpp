@@ -181,16 +181,17 @@ EditorUiResult EditorUi::draw(runtime::Runtime& rt, const runtime::Snapshot& sna
         snap.dirty ? " *" : "");
     if (!notice_.empty()) text_colored(k_yellow, notice_);
     draw_guidance();
-    if (ImGui::CollapsingHeader("Create a face", ImGuiTreeNodeFlags_DefaultOpen))
+    if (ImGui::CollapsingHeader("Create a face##section", ImGuiTreeNodeFlags_DefaultOpen))
       draw_generate(rt, snap);
-    if (ImGui::CollapsingHeader("Edit the face", ImGuiTreeNodeFlags_DefaultOpen))
+    if (ImGui::CollapsingHeader("Edit the face##section", ImGuiTreeNodeFlags_DefaultOpen))
       draw_edit(rt, snap, info);
-    if (ImGui::CollapsingHeader("Progress", ImGuiTreeNodeFlags_DefaultOpen))
+    if (ImGui::CollapsingHeader("Progress##section", ImGuiTreeNodeFlags_DefaultOpen))
       draw_progress(rt, snap);
-    if (ImGui::CollapsingHeader("Project", ImGuiTreeNodeFlags_DefaultOpen)) draw_project(rt, snap);
-    if (ImGui::CollapsingHeader("Export", ImGuiTreeNodeFlags_DefaultOpen)) draw_export(rt);
-    if (ImGui::CollapsingHeader("Settings")) draw_settings(rt);
-    if (ImGui::CollapsingHeader("Face sliders"))
+    if (ImGui::CollapsingHeader("Project##section", ImGuiTreeNodeFlags_DefaultOpen))
+      draw_project(rt, snap);
+    if (ImGui::CollapsingHeader("Export##section", ImGuiTreeNodeFlags_DefaultOpen)) draw_export(rt);
+    if (ImGui::CollapsingHeader("Settings##section")) draw_settings(rt);
+    if (ImGui::CollapsingHeader("Face sliders##section"))
       result.coefficients_changed = draw_sliders(info, coefficients);
   }
   ImGui::End();
@@ -210,8 +211,12 @@ EditorUiResult EditorUi::draw(runtime::Runtime& rt, const runtime::Snapshot& sna
 }
 
 void EditorUi::draw_guidance() {
-  ImGui::SetNextItemWidth(-110);
+  ImGui::SetNextItemWidth(-140);
   combo("Guidance", &guidance_, k_guidance_items);
+  // The help sits on a "(?)" beside the combo: a tooltip on the combo itself closed its popup
+  // as it opened (ImGui 1.86).
+  ImGui::SameLine();
+  ImGui::TextDisabled("(?)");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
         "Diffusion models: Stable Diffusion for Generate, InstructPix2Pix for Edit.\n"
@@ -534,10 +539,13 @@ void EditorUi::draw_history(runtime::Runtime& rt, const runtime::Snapshot& snap)
       draw_thumbnail(row.thumbnail.get(), k_thumb);
       ImGui::SameLine();
       ImGui::PushID(i);
-      if (selectable(label, i == snap.cursor, 0, ImVec2(0, k_thumb)) && i != snap.cursor)
+      const float time_w = ImGui::CalcTextSize(time.c_str()).x;
+      const float row_w = std::max(40.0f, ImGui::GetContentRegionAvail().x - time_w -
+                                              ImGui::GetStyle().ItemSpacing.x);
+      if (selectable(label, i == snap.cursor, 0, ImVec2(row_w, k_thumb)) && i != snap.cursor)
         rt.go_to(i);
       ImGui::PopID();
-      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize(time.c_str()).x);
+      ImGui::SameLine();
       ImGui::TextDisabled("%s", time.c_str());
       if (after) ImGui::PopStyleColor();
     }

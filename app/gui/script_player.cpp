@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -116,6 +117,8 @@ std::vector<ScriptLine> parse_script(const std::string& text, const std::string&
 
 ScriptPlayer::ScriptPlayer(std::filesystem::path file, ScriptHost host)
     : file_(std::move(file)), host_(std::move(host)) {
+  const char* trace = std::getenv("FACEG2E_SCRIPT_TRACE");
+  trace_ = trace && *trace && std::string(trace) != "0";
   std::ifstream in(file_);
   if (!in) throw NotFoundError("cannot read the script " + file_.string());
   std::stringstream text;
@@ -174,6 +177,7 @@ void ScriptPlayer::start_line(const ScriptLine& line) {
   action_index_ = 0;
   action_start_s_ = -1;
   action_frames_ = 0;
+  have_last_find_ = false;
   const std::string& cmd = line.words[0];
   const auto& w = line.words;
   if (cmd == "click") {
@@ -187,6 +191,10 @@ void ScriptPlayer::start_line(const ScriptLine& line) {
     add_chord("enter");
   } else if (cmd == "select") {
     add_click(w[1]);
+    // Let the popup settle where it opens before looking for the item in it.
+    Action settle{Action::Wait};
+    settle.seconds = 0.3;
+    actions_.push_back(settle);
     add_click(w[2], w[1]);
   } else if (cmd == "key") {
     add_chord(w[1]);
@@ -226,13 +234,19 @@ bool ScriptPlayer::run_action(ImGuiIO& io, const ui::WidgetRegistry& registry, d
     case Action::Find: {
       const ui::WidgetRect* r = registry.find(a.label, a.parent);
       if (!r || r->disabled) {
+        have_last_find_ = false;
         if (elapsed < k_find_timeout_s) return false;
+        if (trace_)
+          for (const auto& w : registry.last_frame())
+            std::fprintf(stderr, "  on screen: \"%s\" in \"%s\" (%.0f,%.0f)-(%.0f,%.0f)\n",
+                         w.label.c_str(), w.parent.c_str(), w.x0, w.y0, w.x1, w.y1);
         fail(!r ? "no widget labelled \"" + a.label + "\"" +
                       (a.parent.empty() ? "" : " in \"" + a.parent + "\"") + " is on screen"
                 : "\"" + a.label + "\" is disabled");
         return false;
       }
       if (!r->visible()) {
+        have_last_find_ = false;
         if (action_frames_ > k_max_scroll_frames) {
           fail("cannot scroll \"" + a.label + "\" into view");
           return false;
@@ -243,8 +257,25 @@ bool ScriptPlayer::run_action(ImGuiIO& io, const ui::WidgetRegistry& registry, d
         io.MouseWheel = r->y0 < r->clip_y0 ? 1.0f : -1.0f;
         return false;
       }
+      // Only a rectangle that stayed put for a frame: a popup's first frame is laid out at a
+      // provisional place, and a click there would land outside it and close it.
+      if (trace_)
+        std::fprintf(stderr, "faceg2e: script line %d: find \"%s\" (%.1f,%.1f)-(%.1f,%.1f)\n",
+                     line_number_, r->label.c_str(), r->x0, r->y0, r->x1, r->y1);
+      const bool stable = have_last_find_ && r->x0 == last_find_[0] && r->y0 == last_find_[1] &&
+                          r->x1 == last_find_[2] && r->y1 == last_find_[3];
+      have_last_find_ = true;
+      last_find_[0] = r->x0;
+      last_find_[1] = r->y0;
+      last_find_[2] = r->x1;
+      last_find_[3] = r->y1;
+      if (!stable) return false;
+      have_last_find_ = false;
       mouse_x_ = 0.5f * (r->x0 + r->x1);
       mouse_y_ = 0.5f * (r->y0 + r->y1);
+      if (trace_)
+        std::fprintf(stderr, "faceg2e: script line %d: \"%s\" at (%.0f, %.0f)\n", line_number_,
+                     r->label.c_str(), mouse_x_, mouse_y_);
       return true;
     }
     case Action::Hover:

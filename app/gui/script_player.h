@@ -17,6 +17,7 @@
 //
 // Labels with spaces are quoted ("Geometry steps"); '#' starts a comment outside quotes. A
 // failing line prints FILE:LINE and the reason; the app then exits non-zero.
+// FACEG2E_SCRIPT_TRACE=1 prints where each click lands.
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -105,6 +106,9 @@ class ScriptPlayer {
   int action_frames_ = 0;
   float mouse_x_ = -1, mouse_y_ = -1;
   bool pressed_ = false;
+  bool trace_ = false;
+  bool have_last_find_ = false;  // Find: the rectangle seen last frame
+  float last_find_[4] = {0, 0, 0, 0};  // FACEG2E_SCRIPT_TRACE=1: print where each click lands
   bool finished_ = false;
   int exit_code_ = 0;
   std::optional<std::filesystem::path> screenshot_request_;

@@ -227,7 +227,7 @@ struct Runtime::Impl {
       p.texture.render_size = p.texture.control_size = r.render_size;
     }
     if (r.vae_size > 0) p.vae_image_size = r.vae_size;
-    if (r.atlas_size > 0) p.texture.atlas_size = r.atlas_size;
+    if (r.atlas_size > 0) p.texture.atlas_size = p.albedo_size = r.atlas_size;
     p.seed = r.seed;
     p.device = params.device;
     p.models = models;

@@ -96,18 +96,18 @@ TEST_F(GuiScenario, AnalyticTargetGenerateUndoRedoSaveExport) {
   const fs::path target = make_target();
   const fs::path shots = dir_ / "shots", project = dir_ / "project", exported = dir_ / "export";
   fs::create_directories(shots);
-  const std::string script = R"(# generate twice with the analytic target, undo, redo, save, export
+  const std::string script = R"S(# generate twice with the analytic target, undo, redo, save, export
 select Guidance "Analytic target"
-type "Target project" )" + target.string() + R"(
+type "Target project" )S" + target.string() + R"S(
 type "Geometry steps" 8
 type "Texture steps" 4
 type "Render size" 64
 type "Atlas size" 64
-screenshot )" + (shots / "0_start.png").string() + R"(
+screenshot )S" + (shots / "0_start.png").string() + R"S(
 click Generate
 wait-idle 300
 expect-history 1
-screenshot )" + (shots / "1_generated.png").string() + R"(
+screenshot )S" + (shots / "1_generated.png").string() + R"S(
 type Seed 7
 click Generate
 wait-idle 300
@@ -121,16 +121,16 @@ key ctrl+z
 wait-idle 30
 key ctrl+y
 wait-idle 30
-type "Project folder" )" + project.string() + R"(
+type "Project folder" )S" + project.string() + R"S(
 click "Save As"
 wait-idle 60
-type "Export folder" )" + exported.string() + R"(
+type "Export folder" )S" + exported.string() + R"S(
 click Export
 wait-idle 120
 expect-text "Done (export)"
-screenshot )" + (shots / "2_exported.png").string() + R"(
+screenshot )S" + (shots / "2_exported.png").string() + R"S(
 quit
-)";
+)S";
   const RunResult r = play(script, "--frame-log " + quote(dir_ / "frames.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
@@ -169,8 +169,8 @@ quit
 
 TEST_F(GuiScenario, CancelMidRunKeepsTheHistory) {
   const fs::path target = make_target();
-  const std::string script = R"(select Guidance "Analytic target"
-type "Target project" )" + target.string() + R"(
+  const std::string script = R"S(select Guidance "Analytic target"
+type "Target project" )S" + target.string() + R"S(
 type "Geometry steps" 5000
 type "Render size" 64
 click Generate
@@ -179,28 +179,28 @@ click Cancel
 wait-idle 60
 expect-history 0
 expect-text "Cancelled (generate)"
-screenshot )" + (dir_ / "cancelled.png").string() + R"(
+screenshot )S" + (dir_ / "cancelled.png").string() + R"S(
 quit
-)";
+)S";
   const RunResult r = play(script);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(fs::exists(dir_ / "cancelled.png"));
 }
 
 TEST_F(GuiScenario, MissingModelsAreNamedAndTheAppStaysUp) {
-  const std::string script = R"(type Prompt "a portrait of an old man"
+  const std::string script = R"S(type Prompt "a portrait of an old man"
 click Generate
 wait-idle 60
 expect-history 0
-expect-text "Generate with Diffusion models needs geometry SD"
+expect-text "Generate with Diffusion models needs geometry model"
 type Instruction "make her lips red"
 click Apply
 wait-idle 60
 expect-text "Edit with Diffusion models needs"
-screenshot )" + (dir_ / "missing.png").string() +
-                             R"(
+screenshot )S" + (dir_ / "missing.png").string() +
+                             R"S(
 quit
-)";
+)S";
   const RunResult r = play(script, "--models " + quote(dir_ / "no_models"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
 }
@@ -226,7 +226,7 @@ TEST_F(GuiScenario, AFailingLineNamesItsNumberAndExitsNonZero) {
 TEST_F(GuiScenario, FixtureModelsGenerateThroughTheGui) {
   const fs::path checkpoints = faceg2e::testing::shared_dir() / "fixtures/sd-reference/checkpoints";
   if (!fs::exists(checkpoints)) GTEST_SKIP() << "no fixture checkpoints at " << checkpoints;
-  const std::string script = R"(type Prompt "a portrait of an old man"
+  const std::string script = R"S(type Prompt "a portrait of an old man"
 type "Geometry steps" 2
 type "Texture steps" 2
 type "Render size" 64
@@ -236,9 +236,9 @@ click Generate
 wait-idle 600
 expect-history 1
 expect-text "Done (generate)"
-screenshot )" + (dir_ / "fixture.png").string() + R"(
+screenshot )S" + (dir_ / "fixture.png").string() + R"S(
 quit
-)";
+)S";
   const RunResult r = play(script, "--models " + quote(checkpoints));
   ASSERT_EQ(r.exit_code, 0) << r.output;
 }

@@ -80,7 +80,7 @@ TEST_F(RuntimeTest, FailedJobsCarryTheirMessageAndLeaveTheHistory) {
   g.prompt = "a face";
   const JobInfo gen = wait_job(rt, rt.generate(g));
   EXPECT_EQ(gen.state, JobState::Failed);
-  EXPECT_NE(gen.message.find("geometry SD"), std::string::npos) << gen.message;
+  EXPECT_NE(gen.message.find("geometry model (Stable Diffusion 2.x"), std::string::npos) << gen.message;
   EXPECT_NE(gen.message.find("Settings"), std::string::npos) << gen.message;
   // A missing target project becomes a failed job, not a crash.
   g.guidance = GuidanceChoice::AnalyticTarget;
