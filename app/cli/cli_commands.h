@@ -12,5 +12,6 @@ void register_diagnose_fixtures(CLI::App& diagnose);   // diagnose fixtures
 void register_bench_diffusion(CLI::App& bench);        // bench diffusion
 void register_generate_commands(CLI::App& app);        // generate
 void register_compare_command(CLI::App& app);          // compare
+void register_history_command(CLI::App& app);          // history list|undo|redo|goto|show
 
 }  // namespace faceg2e::cli

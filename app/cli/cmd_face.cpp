@@ -12,11 +12,13 @@
 #include "core/face/ict_import.h"
 #include "core/face/regions.h"
 #include "core/face/uv_atlas.h"
+#include "core/session/coefficients.h"
 #include "core/session/export_obj.h"
-#include "core/session/project.h"
+#include "core/session/project_store.h"
 #include "core/session/texture_padding.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
+#include "core/util/sha256.h"
 
 namespace faceg2e::cli {
 namespace {
@@ -105,28 +107,30 @@ struct NewArgs {
 
 void run_new(const NewArgs& a) {
   const face::FaceModel m = load_model(a.face_model);
-  session::ProjectState p;
-  p.face_model_name = session::face_model_name(m);
-  if (!a.identity.empty()) p.face.coeffs.identity = session::read_coefficients_file(a.identity);
-  if (!a.expression.empty())
-    p.face.coeffs.expression = session::read_coefficients_file(a.expression);
-  session::check_coefficients(p.face.coeffs, m, "new");
+  session::HistoryEntry e;
+  e.kind = session::EntryKind::New;
+  session::FaceState& face = e.state;
+  if (!a.identity.empty()) face.coeffs.identity = session::read_coefficients_file(a.identity);
+  if (!a.expression.empty()) face.coeffs.expression = session::read_coefficients_file(a.expression);
+  session::check_coefficients(face.coeffs, m, "new");
   if (!a.albedo.empty()) {
     Image8 albedo = read_image(a.albedo, 3);
     const int side = std::max(albedo.width, albedo.height);
     if (side < 16) throw FormatError(a.albedo, "the albedo atlas is smaller than 16 px");
     // The atlas is square; a non-square image is stretched to its longer side.
     if (albedo.width != albedo.height) albedo = session::resample_bilinear(albedo, side);
-    p.face.albedo = session::to_float_image(albedo);
+    face.albedo = session::to_float_image(albedo);
   }
-  p.generation = {{"command", "new"},
-                  {"identity_file", a.identity},
-                  {"expression_file", a.expression},
-                  {"albedo_file", a.albedo}};
-  session::save_project(a.out, p);
+  e.params = {{"command", "new"},
+              {"identity_file", a.identity},
+              {"expression_file", a.expression},
+              {"albedo_file", a.albedo}};
+  e.models = {{"face_model", m.source.string(), sha256_file_hex(m.source)}};
+  const std::size_t n_id = face.coeffs.identity.size(), n_ex = face.coeffs.expression.size();
+  const bool custom_albedo = !face.albedo.empty();
+  session::create_project(a.out, session::face_model_name(m), std::move(e));
   std::printf("wrote project %s (%zu identity, %zu expression coefficients, %s albedo)\n",
-              a.out.c_str(), p.face.coeffs.identity.size(), p.face.coeffs.expression.size(),
-              p.face.albedo.empty() ? "default" : "custom");
+              a.out.c_str(), n_id, n_ex, custom_albedo ? "custom" : "default");
 }
 
 struct ExportArgs {
@@ -139,13 +143,18 @@ void run_export(const ExportArgs& a) {
   session::FaceState state;
   session::ExportOptions opt;
   opt.texture_size = a.texture_size;
+  session::Project project;  // holds the W map opt.weights points at
   if (!a.project.empty()) {
-    session::ProjectState p = session::load_project(a.project);
-    if (!p.face_model_name.empty() && p.face_model_name != session::face_model_name(m))
-      spdlog::warn("project was made with face model '{}', exporting with '{}'", p.face_model_name,
-                   session::face_model_name(m));
-    state = std::move(p.face);
-    opt.generation = p.generation;
+    project = session::read_project(a.project);
+    if (!project.face_model_name.empty() && project.face_model_name != session::face_model_name(m))
+      spdlog::warn("project was made with face model '{}', exporting with '{}'",
+                   project.face_model_name, session::face_model_name(m));
+    // The entry at the cursor; the sidecar carries the whole history.
+    const session::HistoryEntry& entry = project.history.current();
+    state = entry.state;
+    opt.generation = session::entry_record_json(entry);
+    opt.history = session::history_json(project.history);
+    if (!entry.weights.empty()) opt.weights = &entry.weights;
   }
   session::check_coefficients(state.coeffs, m,
                               a.project.empty() ? "export" : "project " + a.project);
@@ -154,6 +163,7 @@ void run_export(const ExportArgs& a) {
   const auto r = session::export_obj(m, atlas, state, a.out, opt, regions ? &*regions : nullptr);
   std::printf("wrote %s\n      %s\n      %s\n      %s\n", r.obj.string().c_str(),
               r.mtl.string().c_str(), r.texture.string().c_str(), r.sidecar.string().c_str());
+  if (!r.weights.empty()) std::printf("      %s\n", r.weights.string().c_str());
 }
 
 }  // namespace

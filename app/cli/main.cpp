@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   faceg2e::cli::register_bench_diffusion(*bench);
   faceg2e::cli::register_generate_commands(app);
   faceg2e::cli::register_compare_command(app);
+  faceg2e::cli::register_history_command(app);
 
   try {
     app.parse(argc, argv);

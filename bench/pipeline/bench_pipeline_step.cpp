@@ -1,6 +1,8 @@
 // Step-time breakdown of one SDS step (render, VAE encode, UNet, backward) with the tiny fixture
 // models on the CPU. Prints a table. Usage:
 //   bench_pipeline_step [--steps N] [--render-size PX] [--vae-size PX]
+//   bench_pipeline_step --edit [--scope texture|geometry|expression] [--atlas-size PX] ... (the
+//   real edit stage's step, bench_edit_step.cpp)
 #include <torch/torch.h>
 
 #include <chrono>
@@ -22,7 +24,13 @@
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+namespace faceg2e::bench {
+int edit_step(int argc, char** argv);
+}
+
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--edit")) return faceg2e::bench::edit_step(argc, argv);
   int steps = 5, render_size = 224, vae_size = 128;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);

@@ -54,21 +54,7 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string st_dtype_name(StDtype d) {
-  switch (d) {
-    case StDtype::F32: return "F32";
-    case StDtype::F16: return "F16";
-    case StDtype::BF16: return "BF16";
-    case StDtype::F64: return "F64";
-    case StDtype::I64: return "I64";
-    case StDtype::I32: return "I32";
-    case StDtype::I16: return "I16";
-    case StDtype::I8: return "I8";
-    case StDtype::U8: return "U8";
-    case StDtype::BOOL: return "BOOL";
-  }
-  return "?";
-}
+std::string st_dtype_name(StDtype d) { return safetensors::dtype_name(d); }
 
 // ---------------------------------------------------------------------------------------------
 // Tensor sources: one or more safetensors files seen as one name space (sharded checkpoints).

@@ -1,285 +1,93 @@
 #include "core/diffusion/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <torch/torch.h>
 
-#include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <limits>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 namespace faceg2e::diffusion {
 namespace {
 
-// A header larger than this is not a real checkpoint (the spec's reference reader uses the same
-// bound) and would only make us allocate for garbage.
-constexpr std::uint64_t kMaxHeaderBytes = 100ull * 1024 * 1024;
-
-struct DtypeDesc {
-  const char* name;
-  StDtype dtype;
-  std::size_t item_size;
-  torch::ScalarType scalar;
-};
-
-constexpr DtypeDesc kDtypes[] = {
-    {"F32", StDtype::F32, 4, torch::kFloat},    {"F16", StDtype::F16, 2, torch::kHalf},
-    {"BF16", StDtype::BF16, 2, torch::kBFloat16}, {"F64", StDtype::F64, 8, torch::kDouble},
-    {"I64", StDtype::I64, 8, torch::kLong},     {"I32", StDtype::I32, 4, torch::kInt},
-    {"I16", StDtype::I16, 2, torch::kShort},    {"I8", StDtype::I8, 1, torch::kChar},
-    {"U8", StDtype::U8, 1, torch::kByte},       {"BOOL", StDtype::BOOL, 1, torch::kBool},
-};
-
-const DtypeDesc& desc_of(StDtype d) {
-  for (const auto& x : kDtypes)
-    if (x.dtype == d) return x;
+torch::ScalarType scalar_of(StDtype d) {
+  switch (d) {
+    case StDtype::F32:
+      return torch::kFloat;
+    case StDtype::F16:
+      return torch::kHalf;
+    case StDtype::BF16:
+      return torch::kBFloat16;
+    case StDtype::F64:
+      return torch::kDouble;
+    case StDtype::I64:
+      return torch::kLong;
+    case StDtype::I32:
+      return torch::kInt;
+    case StDtype::I16:
+      return torch::kShort;
+    case StDtype::I8:
+      return torch::kChar;
+    case StDtype::U8:
+      return torch::kByte;
+    case StDtype::BOOL:
+      return torch::kBool;
+  }
   throw Error("unknown safetensors dtype enum");
 }
 
-const DtypeDesc& desc_of_scalar(torch::ScalarType s, const std::string& file, const std::string& name) {
-  for (const auto& x : kDtypes)
-    if (x.scalar == s) return x;
+StDtype dtype_of_scalar(torch::ScalarType s, const std::string& file, const std::string& name) {
+  for (StDtype d : {StDtype::F32, StDtype::F16, StDtype::BF16, StDtype::F64, StDtype::I64,
+                    StDtype::I32, StDtype::I16, StDtype::I8, StDtype::U8, StDtype::BOOL})
+    if (scalar_of(d) == s) return d;
   throw FormatError(file, "tensor '" + name + "': dtype " + std::string(c10::toString(s)) +
                               " cannot be stored in safetensors");
-}
-
-bool is_float(StDtype d) {
-  return d == StDtype::F32 || d == StDtype::F16 || d == StDtype::BF16 || d == StDtype::F64;
-}
-
-std::uint64_t read_u64_le(const unsigned char* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
 }
 
 }  // namespace
 
 std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path) {
-  const std::string file = path.string();
-  std::shared_ptr<SafetensorsFile> f(new SafetensorsFile());
-  f->path_ = path;
-
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) throw NotFoundError("file not found: " + file);
-    throw Error("cannot open " + file + ": " + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int e = errno;
-    ::close(fd);
-    throw Error("cannot stat " + file + ": " + std::strerror(e));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw FormatError(file, "not a regular file");
-  }
-  const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
-  if (size < 8) {
-    ::close(fd);
-    throw FormatError(file, "file is " + std::to_string(size) +
-                                " bytes, too short for the 8-byte header length");
-  }
-  void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int map_errno = errno;
-  ::close(fd);  // the mapping keeps the file alive
-  if (m == MAP_FAILED) throw Error("cannot map " + file + ": " + std::strerror(map_errno));
-  f->map_ = m;
-  f->map_size_ = size;
-  const auto* bytes = static_cast<const unsigned char*>(m);
-
-  const std::uint64_t header_len = read_u64_le(bytes);
-  if (header_len > size - 8)
-    throw FormatError(file, "header length " + std::to_string(header_len) +
-                                " exceeds the file size " + std::to_string(size));
-  if (header_len > kMaxHeaderBytes)
-    throw FormatError(file, "header length " + std::to_string(header_len) + " exceeds 100 MB");
-  if (header_len < 2) throw FormatError(file, "header length " + std::to_string(header_len) + " is too short for JSON");
-  f->data_offset_ = 8 + header_len;
-  const std::uint64_t data_size = size - f->data_offset_;
-
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(reinterpret_cast<const char*>(bytes + 8),
-                                   reinterpret_cast<const char*>(bytes + 8 + header_len));
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(file, std::string("header is not valid JSON: ") + e.what());
-  }
-  if (!header.is_object()) throw FormatError(file, "header is not a JSON object");
-
-  struct Range {
-    std::uint64_t begin, end;
-    const std::string* name;
-  };
-  std::vector<Range> ranges;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    const std::string& name = it.key();
-    const auto& v = it.value();
-    if (name == "__metadata__") {
-      if (!v.is_object()) throw FormatError(file, "__metadata__ is not an object");
-      for (auto m2 = v.begin(); m2 != v.end(); ++m2) {
-        if (!m2.value().is_string())
-          throw FormatError(file, "__metadata__['" + m2.key() + "'] is not a string");
-        f->metadata_[m2.key()] = m2.value().get<std::string>();
-      }
-      continue;
-    }
-    const std::string where = "tensor '" + name + "'";
-    if (!v.is_object()) throw FormatError(file, where + " entry is not an object");
-    const auto dt = v.find("dtype");
-    const auto sh = v.find("shape");
-    const auto off = v.find("data_offsets");
-    if (dt == v.end() || !dt->is_string()) throw FormatError(file, where + ": missing or non-string 'dtype'");
-    if (sh == v.end() || !sh->is_array()) throw FormatError(file, where + ": missing or non-array 'shape'");
-    if (off == v.end() || !off->is_array() || off->size() != 2)
-      throw FormatError(file, where + ": 'data_offsets' must be an array of two integers");
-
-    StTensorInfo info{};
-    const std::string dts = dt->get<std::string>();
-    const DtypeDesc* desc = nullptr;
-    for (const auto& x : kDtypes)
-      if (dts == x.name) desc = &x;
-    if (!desc) throw FormatError(file, where + ": unknown dtype '" + dts + "'");
-    info.dtype = desc->dtype;
-
-    std::uint64_t numel = 1;
-    for (const auto& d : *sh) {
-      if (!d.is_number_integer()) throw FormatError(file, where + ": shape entries must be integers");
-      if (d.is_number_unsigned()) {
-        const auto u = d.get<std::uint64_t>();
-        if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-          throw FormatError(file, where + ": shape dimension too large");
-        info.shape.push_back(static_cast<std::int64_t>(u));
-      } else {
-        const auto s = d.get<std::int64_t>();
-        if (s < 0) throw FormatError(file, where + ": negative shape dimension");
-        info.shape.push_back(s);
-      }
-      const auto dim = static_cast<std::uint64_t>(info.shape.back());
-      if (dim != 0 && numel > std::numeric_limits<std::uint64_t>::max() / dim)
-        throw FormatError(file, where + ": element count overflows");
-      numel *= dim;
-    }
-    if (numel > std::numeric_limits<std::uint64_t>::max() / desc->item_size)
-      throw FormatError(file, where + ": byte size overflows");
-    const std::uint64_t nbytes = numel * desc->item_size;
-
-    for (int i = 0; i < 2; ++i)
-      if (!(*off)[i].is_number_unsigned() && !((*off)[i].is_number_integer() && (*off)[i].get<std::int64_t>() >= 0))
-        throw FormatError(file, where + ": data_offsets must be non-negative integers");
-    info.begin = (*off)[0].get<std::uint64_t>();
-    info.end = (*off)[1].get<std::uint64_t>();
-    if (info.begin > info.end) throw FormatError(file, where + ": data_offsets begin > end");
-    if (info.end > data_size)
-      throw FormatError(file, where + ": data_offsets end " + std::to_string(info.end) +
-                                  " beyond the data section (" + std::to_string(data_size) + " bytes)");
-    if (info.end - info.begin != nbytes)
-      throw FormatError(file, where + ": data_offsets span " + std::to_string(info.end - info.begin) +
-                                  " bytes but shape and dtype need " + std::to_string(nbytes));
-    auto ins = f->tensors_.emplace(name, std::move(info));
-    if (!ins.second) throw FormatError(file, where + " appears twice");
-    ranges.push_back({ins.first->second.begin, ins.first->second.end, &ins.first->first});
-  }
-
-  // Overlapping tensors would alias each other's bytes; the spec forbids them.
-  std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
-  for (std::size_t i = 1; i < ranges.size(); ++i) {
-    if (ranges[i].begin < ranges[i - 1].end)
-      throw FormatError(file, "tensors '" + *ranges[i - 1].name + "' and '" + *ranges[i].name +
-                                  "' overlap in the data section");
-  }
-  return f;
-}
-
-SafetensorsFile::~SafetensorsFile() {
-  if (map_) ::munmap(map_, map_size_);
-}
-
-std::vector<std::string> SafetensorsFile::names() const {
-  std::vector<std::string> out;
-  out.reserve(tensors_.size());
-  for (const auto& kv : tensors_) out.push_back(kv.first);
-  return out;
-}
-
-bool SafetensorsFile::contains(const std::string& name) const { return tensors_.count(name) != 0; }
-
-const StTensorInfo& SafetensorsFile::info(const std::string& name) const {
-  const auto it = tensors_.find(name);
-  if (it == tensors_.end()) throw FormatError(path_.string(), "no tensor named '" + name + "'");
-  return it->second;
+  return std::shared_ptr<SafetensorsFile>(new SafetensorsFile(safetensors::File::open(path)));
 }
 
 torch::Tensor SafetensorsFile::load(const std::string& name,
                                     c10::optional<torch::ScalarType> dtype) const {
   const StTensorInfo& ti = info(name);
-  const DtypeDesc& desc = desc_of(ti.dtype);
-  const torch::ScalarType target = dtype ? *dtype : (is_float(ti.dtype) ? torch::kFloat : desc.scalar);
-  const auto* src = static_cast<const unsigned char*>(map_) + data_offset_ + ti.begin;
+  const torch::ScalarType stored = scalar_of(ti.dtype);
+  const torch::ScalarType target =
+      dtype ? *dtype : (safetensors::is_float(ti.dtype) ? torch::kFloat : stored);
+  const unsigned char* src = file_->bytes(name);
+  const std::size_t item = safetensors::dtype_size(ti.dtype);
   // from_blob views the read-only mapping; the single copy/conversion below makes it owned.
   // Safetensors data is little-endian like every platform we build for.
-  auto view = torch::from_blob(const_cast<unsigned char*>(src), ti.shape,
-                               torch::TensorOptions().dtype(desc.scalar));
-  if (reinterpret_cast<std::uintptr_t>(src) % desc.item_size != 0) {
+  if (reinterpret_cast<std::uintptr_t>(src) % item != 0) {
     // Misaligned data (legal in the format): copy bytes first.
-    auto raw = torch::empty(ti.shape, torch::TensorOptions().dtype(desc.scalar));
+    auto raw = torch::empty(ti.shape, torch::TensorOptions().dtype(stored));
     if (ti.end > ti.begin) std::memcpy(raw.data_ptr(), src, ti.end - ti.begin);
-    return target == desc.scalar ? raw : raw.to(target);
+    return target == stored ? raw : raw.to(target);
   }
-  if (target == desc.scalar) return view.clone();
+  auto view = torch::from_blob(const_cast<unsigned char*>(src), ti.shape,
+                               torch::TensorOptions().dtype(stored));
+  if (target == stored) return view.clone();
   return view.to(target);  // conversion allocates a new owned tensor
 }
 
 void save_safetensors(const std::filesystem::path& path,
                       const std::map<std::string, torch::Tensor>& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  const std::string file = path.string();
-  nlohmann::json header = nlohmann::json::object();
-  if (!metadata.empty()) {
-    nlohmann::json m = nlohmann::json::object();
-    for (const auto& kv : metadata) m[kv.first] = kv.second;
-    header["__metadata__"] = m;
-  }
-  std::vector<torch::Tensor> contig;
-  contig.reserve(tensors.size());
-  std::uint64_t offset = 0;
+  // Keeps the contiguous CPU copies alive until the bytes are written.
+  std::vector<torch::Tensor> keep;
+  keep.reserve(tensors.size());
+  std::map<std::string, safetensors::TensorBytes> raw;
   for (const auto& kv : tensors) {
-    if (kv.first == "__metadata__") throw FormatError(file, "tensor name '__metadata__' is reserved");
     auto t = kv.second.detach().to(torch::kCPU).contiguous();
-    const DtypeDesc& d = desc_of_scalar(t.scalar_type(), file, kv.first);
-    const std::uint64_t nbytes = static_cast<std::uint64_t>(t.numel()) * d.item_size;
-    header[kv.first] = {{"dtype", d.name},
-                        {"shape", t.sizes().vec()},
-                        {"data_offsets", {offset, offset + nbytes}}};
-    offset += nbytes;
-    contig.push_back(std::move(t));
+    safetensors::TensorBytes b;
+    b.dtype = dtype_of_scalar(t.scalar_type(), path.string(), kv.first);
+    b.shape = t.sizes().vec();
+    b.data = t.data_ptr();
+    keep.push_back(std::move(t));
+    raw.emplace(kv.first, std::move(b));
   }
-  std::string h = header.dump();
-  // Pad with spaces so the data section starts 8-byte aligned (allowed by the format).
-  while ((8 + h.size()) % 8 != 0) h.push_back(' ');
-  write_file_atomic(path, [&](std::ostream& os) {
-    unsigned char len[8];
-    std::uint64_t n = h.size();
-    for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>((n >> (8 * i)) & 0xff);
-    os.write(reinterpret_cast<const char*>(len), 8);
-    os.write(h.data(), static_cast<std::streamsize>(h.size()));
-    for (const auto& t : contig) {
-      const auto nbytes = static_cast<std::streamsize>(t.numel() * t.element_size());
-      if (nbytes) os.write(static_cast<const char*>(t.data_ptr()), nbytes);
-    }
-  });
+  safetensors::write_file(path, raw, metadata);
 }
 
 }  // namespace faceg2e::diffusion

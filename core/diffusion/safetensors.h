@@ -1,7 +1,7 @@
 #pragma once
-// Memory-mapped safetensors reader. The header length, JSON, dtypes, shapes and data offsets
-// are validated against the file size before any tensor is touched; a bad file throws
-// faceg2e::FormatError naming the file and the field, never crashes.
+// Safetensors as torch tensors, over the torch-free reader/writer of core/util/safetensors_format.h
+// (which validates the header length, JSON, dtypes, shapes and data offsets against the file
+// size before any tensor is touched; a bad file throws FormatError naming the file and field).
 #include <torch/types.h>
 
 #include <cstdint>
@@ -11,30 +11,25 @@
 #include <string>
 #include <vector>
 
+#include "core/util/safetensors_format.h"
+
 namespace faceg2e::diffusion {
 
-enum class StDtype { F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL };
-
-struct StTensorInfo {
-  StDtype dtype;
-  std::vector<std::int64_t> shape;
-  std::uint64_t begin = 0;  // byte offset relative to the data section
-  std::uint64_t end = 0;
-};
+// The format itself (header validation, raw access, writing) lives in core/util; these names
+// stay for the torch side.
+using StDtype = safetensors::Dtype;
+using StTensorInfo = safetensors::TensorInfo;
 
 class SafetensorsFile {
  public:
   // Opens and validates. Throws FormatError / NotFoundError.
   static std::shared_ptr<SafetensorsFile> open(const std::filesystem::path& path);
-  ~SafetensorsFile();
-  SafetensorsFile(const SafetensorsFile&) = delete;
-  SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
-  const std::filesystem::path& path() const { return path_; }
-  std::vector<std::string> names() const;  // sorted
-  bool contains(const std::string& name) const;
-  const StTensorInfo& info(const std::string& name) const;  // throws FormatError if absent
-  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  const std::filesystem::path& path() const { return file_->path(); }
+  std::vector<std::string> names() const { return file_->names(); }  // sorted
+  bool contains(const std::string& name) const { return file_->contains(name); }
+  const StTensorInfo& info(const std::string& name) const { return file_->info(name); }
+  const std::map<std::string, std::string>& metadata() const { return file_->metadata(); }
 
   // Copies one tensor out of the mapping, converted to `dtype` (default: float32 for float
   // tensors, the stored type for integers). The result owns its memory (CPU).
@@ -42,13 +37,8 @@ class SafetensorsFile {
                      c10::optional<torch::ScalarType> dtype = c10::nullopt) const;
 
  private:
-  SafetensorsFile() = default;
-  std::filesystem::path path_;
-  void* map_ = nullptr;
-  std::size_t map_size_ = 0;
-  std::size_t data_offset_ = 0;
-  std::map<std::string, StTensorInfo> tensors_;
-  std::map<std::string, std::string> metadata_;
+  explicit SafetensorsFile(std::shared_ptr<const safetensors::File> f) : file_(std::move(f)) {}
+  std::shared_ptr<const safetensors::File> file_;
 };
 
 // Writes a safetensors file atomically (used by tests and converters). Tensors must be CPU and

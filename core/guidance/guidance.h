@@ -47,11 +47,24 @@ struct GuidanceStep {
   torch::Tensor outline_mask;
   // Noise source (CPU generator: the same seed gives the same noise on every device).
   torch::Generator* generator = nullptr;
+  // The noise itself, shaped like the latent, instead of drawing it (tests compare the
+  // objective against reference fixtures this way). Optional.
+  torch::Tensor noise;
+  // InstructPix2Pix: the PRE-edit face rendered with the same camera, light and render mode as
+  // the input (RGB [B, 3, H, W] in [0, 1]), made on demand. `condition_key` names that (view,
+  // light, mode): the objective encodes each key's condition once and caches its latent. An
+  // empty key disables the cache.
+  std::function<torch::Tensor()> render_condition;
+  std::string condition_key;
 };
 
 struct GuidanceResult {
   torch::Tensor loss;     // scalar, differentiable w.r.t. the input
   double report = 0;      // a number to show the user (mean squared SDS residual)
+  // Objectives with cross-attention (IP2P): the edited tokens' attention over the input view,
+  // [B, 1, h, w] at the capture resolution, averaged over heads, layers, the guidance batch and
+  // the tokens; detached, not normalised. Undefined for objectives without attention.
+  torch::Tensor attention;
 };
 
 class Guidance {
@@ -67,6 +80,10 @@ class Guidance {
   virtual bool wants_control() const { return false; }
   // True when RGB inputs are encoded by a VAE (so a latent phase is possible).
   virtual bool works_in_latent_space() const = 0;
+  // True when compute() needs GuidanceStep::render_condition (InstructPix2Pix).
+  virtual bool needs_condition() const { return false; }
+  // True when compute() returns GuidanceResult::attention.
+  virtual bool has_attention() const { return false; }
   // Frees device memory (models) once the stage is over.
   virtual void release() {}
 };

@@ -11,7 +11,9 @@
 #include <optional>
 #include <string>
 
+#include "core/diffusion/checkpoint.h"
 #include "core/diffusion/controlnet.h"
+#include "core/diffusion/tokenizer.h"
 #include "core/diffusion/scheduler.h"
 #include "core/diffusion/unet.h"
 #include "core/diffusion/vae.h"
@@ -101,6 +103,11 @@ struct LoadedSd {
 };
 
 LoadedSd load_text_sds(const SdLoadOptions& options);
+
+// The CLIP tokenizer of a checkpoint, in the order above (shared with the IP2P loader).
+// NotFoundError listing every place looked at.
+std::shared_ptr<diffusion::ClipTokenizer> find_tokenizer(const diffusion::ModelInfo& info,
+                                                         const SdLoadOptions& options);
 
 // The UV-space texture prior: an SD-compatible UNet (diffusers folder or single file) that
 // shares the texture model's text embeddings and VAE, so only its UNet is loaded.

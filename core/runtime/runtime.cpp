@@ -15,11 +15,13 @@
 
 #include "core/pipeline/generate.h"
 #include "core/pipeline/stage_params.h"
+#include "core/session/coefficients.h"
 #include "core/session/export_obj.h"
 #include "core/session/project.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/image_io.h"
+#include "core/util/time_stamp.h"
 
 // The edit stage (branch edit) is built in when its header is there.
 #if __has_include("core/pipeline/edit_stage.h") && __has_include("core/guidance/ip2p_sds.h")
@@ -182,7 +184,7 @@ struct Runtime::Impl {
   void append(Entry e) {
     // After an undo, a new entry drops the redo tail (linear history, as history.h).
     entries.resize(static_cast<std::size_t>(cursor + 1));
-    e.time = session::utc_now_iso8601();
+    e.time = utc_now_iso8601();
     entries.push_back(std::move(e));
     cursor = static_cast<int>(entries.size()) - 1;
     dirty = true;

@@ -4,10 +4,11 @@
 #include <set>
 
 #include "core/face/albedo.h"
-#include "core/session/project.h"
+#include "core/session/coefficients.h"
 #include "core/util/atomic_file.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
+#include "core/util/time_stamp.h"
 
 namespace faceg2e::session {
 namespace fs = std::filesystem;
@@ -185,7 +186,7 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
   side["format"] = "faceg2e-export";
   side["format_version"] = 1;
   side["app_version"] = app_version();
-  side["created"] = utc_now_iso8601();
+  side["created"] = faceg2e::utc_now_iso8601();
   side["face_model"] = {{"name", face_model_name(model)},
                         {"source", model.meta.value("source", std::string())},
                         {"license", model.meta.value("license", std::string("MIT"))},
@@ -215,9 +216,21 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
                      {"cells", cell_list},
                      {"padding_texels", opt.padding.rings}};
   if (!opt.generation.is_null()) side["generation"] = opt.generation;
+  if (!opt.history.is_null()) side["history"] = opt.history;
+  Image8 weights_png;
+  if (opt.weights && !opt.weights->empty()) {
+    FACEG2E_CHECK(opt.weights->channels == 1, "the W map must have 1 channel");
+    r.weights = out_dir / (opt.basename + "_weights.png");
+    // W is a per-texel quantity, resampled like the albedo so the two overlay exactly.
+    weights_png = resample_bilinear(to_image8(*opt.weights), size);
+    side["weights"] = {{"file", r.weights.filename().string()},
+                       {"size", size},
+                       {"meaning", "W of the edit: 255 = kept as before, 0 = free to change"}};
+  }
 
   // Texture and material first, the OBJ that references them after, the sidecar last.
   write_png(r.texture, tex);
+  if (!r.weights.empty()) write_png(r.weights, weights_png);
   write_file_atomic(r.mtl, mtl_text(r.texture.filename().string(), used_plain));
   write_file_atomic(
       r.obj, obj_text(model, atlas, positions, normals, r.mtl.filename().string(), face_material));

@@ -10,7 +10,10 @@
 //                          islands so there are no seams
 //   OUT/<name>.json        sidecar: face-model name and licence notice, coefficients (with
 //                          expression names), units and axes, texture layout, app version,
-//                          and the project's generation record when given
+//                          and the project's generation record when given; the project's
+//                          whole history (texts, seeds, model hashes) when given
+//   OUT/<name>_weights.png the W map of an edit (1 channel, atlas layout, texture_size^2,
+//                          255 = locked), when given
 //
 // Units: centimetres (as ICT-FaceKit). Axes: right-handed, +Y up, the face looks toward +Z
 // (Blender's OBJ importer maps this to its Z-up world with its default "Y forward / Z up").
@@ -28,14 +31,17 @@
 namespace faceg2e::session {
 
 struct ExportOptions {
-  int texture_size = 1024;        // 1024, 2048 or 4096
-  std::string basename = "face";  // file names: <basename>.obj, .mtl, _albedo.png, .json
-  PaddingParams padding;          // texels grown past the islands
-  nlohmann::json generation;      // copied into the sidecar when not null
+  int texture_size = 1024;              // 1024, 2048 or 4096
+  std::string basename = "face";        // file names: <basename>.obj, .mtl, _albedo.png, .json
+  PaddingParams padding;                // texels grown past the islands
+  nlohmann::json generation;            // copied into the sidecar when not null
+  nlohmann::json history;               // sidecar "history" when not null (session::history_json)
+  const FloatImage* weights = nullptr;  // W map written as <basename>_weights.png when set
 };
 
 struct ExportResult {
   std::filesystem::path obj, mtl, texture, sidecar;
+  std::filesystem::path weights;  // empty unless options.weights was set
 };
 
 // Writes the four files into `out_dir` (created if needed). An empty state.albedo exports the

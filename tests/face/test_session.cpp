@@ -1,5 +1,4 @@
-// Project folder round trip and corrupt projects; OBJ export read back with tinyobjloader;
-// texture padding.
+// Coefficient lists; OBJ export read back with tinyobjloader; texture padding.
 #include <gtest/gtest.h>
 #include <tiny_obj_loader.h>
 
@@ -7,8 +6,8 @@
 
 #include "core/face/regions.h"
 #include "core/face/uv_atlas.h"
+#include "core/session/coefficients.h"
 #include "core/session/export_obj.h"
-#include "core/session/project.h"
 #include "core/session/texture_padding.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -41,93 +40,8 @@ Image8 gradient_image(int size) {
   return img;
 }
 
-ProjectState sample_project() {
-  ProjectState p;
-  p.face.coeffs.identity = {0.5f, -1.25f, 3.0f};
-  p.face.coeffs.expression = {0.0f, 0.75f};
-  p.face.albedo = to_float_image(gradient_image(64));
-  p.face_model_name = "ict_facekit_full";
-  p.generation = {{"prompt", "an old man"}, {"seed", 42}};
-  return p;
-}
-
-TEST(Project, SaveLoadRoundTrip) {
-  TempDir dir("project");
-  save_project(dir.path() / "p", sample_project());
-  const ProjectState q = load_project(dir.path() / "p");
-  EXPECT_EQ(q.face.coeffs.identity, (std::vector<float>{0.5f, -1.25f, 3.0f}));
-  EXPECT_EQ(q.face.coeffs.expression, (std::vector<float>{0.0f, 0.75f}));
-  EXPECT_EQ(q.face.albedo.width, 64);
-  EXPECT_EQ(to_image8(q.face.albedo).pixels, gradient_image(64).pixels);
-  EXPECT_EQ(q.face_model_name, "ict_facekit_full");
-  EXPECT_EQ(q.generation["prompt"], "an old man");
-  EXPECT_EQ(q.generation["seed"], 42);
-  EXPECT_FALSE(q.created.empty());
-  EXPECT_FALSE(q.app_version.empty());
-  // Saving again without an albedo drops albedo.png and loads back empty.
-  ProjectState r = q;
-  r.face.albedo = FloatImage{};
-  save_project(dir.path() / "p", r);
-  EXPECT_FALSE(fs::exists(dir.path() / "p" / "albedo.png"));
-  EXPECT_TRUE(load_project(dir.path() / "p").face.albedo.empty());
-  EXPECT_EQ(load_project(dir.path() / "p").created, q.created);
-}
-
-// Writes a good project, lets `damage` change it, expects `load_project` to throw E with
-// `needle` in the message.
-template <typename E>
-void expect_load_error(const std::function<void(const fs::path&)>& damage,
-                       const std::string& needle) {
-  TempDir dir("badproject");
-  const fs::path p = dir.path() / "p";
-  save_project(p, sample_project());
-  damage(p);
-  try {
-    load_project(p);
-    FAIL() << "no error, expected '" << needle << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
-
-TEST(Project, CorruptProjectsGiveClearErrors) {
-  expect_load_error<NotFoundError>([](const fs::path& p) { fs::remove(p / "project.json"); },
-                                   "no project.json");
-  expect_load_error<NotFoundError>([](const fs::path& p) { fs::remove(p / "identity.json"); },
-                                   "identity.json");
-  expect_load_error<NotFoundError>([](const fs::path& p) { fs::remove(p / "albedo.png"); },
-                                   "albedo.png");
-  expect_load_error<FormatError>(
-      [](const fs::path& p) { write_file_atomic(p / "project.json", "{ not json"); },
-      "invalid JSON");
-  expect_load_error<FormatError>(
-      [](const fs::path& p) {
-        write_file_atomic(p / "expression.json", R"({"coefficients": [0.1, "x"]})");
-      },
-      "coefficient 1 is not a number");
-  expect_load_error<FormatError>(
-      [](const fs::path& p) {
-        write_file_atomic(p / "identity.json", R"({"coefficients": [0.1]})");
-      },
-      "counts.identity");
-  expect_load_error<FormatError>(
-      [](const fs::path& p) { write_file_atomic(p / "albedo.png", "not a png"); }, "albedo.png");
-  expect_load_error<FormatError>(
-      [](const fs::path& p) {
-        auto j = nlohmann::json::parse(read_file(p / "project.json"));
-        j["format_version"] = 99;
-        write_file_atomic(p / "project.json", j.dump());
-      },
-      "format_version 99");
-  expect_load_error<FormatError>(
-      [](const fs::path& p) {
-        auto j = nlohmann::json::parse(read_file(p / "project.json"));
-        j["files"]["identity"] = "../../etc/passwd";
-        write_file_atomic(p / "project.json", j.dump());
-      },
-      "files.identity");
-  EXPECT_THROW(load_project("/nonexistent/project"), NotFoundError);
-}
+// Project folders (format 2, history, format-1 upgrade, corrupt projects) are tested in
+// tests/session/test_project_store.cpp.
 
 TEST(Project, CoefficientLists) {
   EXPECT_EQ(parse_coefficients(nlohmann::json::parse("[1, 2.5]"), "f"),
@@ -211,7 +125,7 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   FaceState state;
   state.coeffs.identity = {1.0f, -0.5f};
   state.coeffs.expression.assign(27, 0.0f);
-  state.coeffs.expression[26] = 1.0f;  // jawOpen
+  state.coeffs.expression[26] = 1.0f;                  // jawOpen
   state.albedo = to_float_image(gradient_image(300));  // any size: resampled
   ExportOptions opt;
   opt.texture_size = 1024;

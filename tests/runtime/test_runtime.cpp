@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/runtime/runtime.h"
+#include "core/session/coefficients.h"
 #include "core/session/project.h"
 #include "tests/common/scratch_dir.h"
 #include "tests/common/shared_dir.h"

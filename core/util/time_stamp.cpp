@@ -1,0 +1,16 @@
+#include "core/util/time_stamp.h"
+
+#include <ctime>
+
+namespace faceg2e {
+
+std::string utc_now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace faceg2e
