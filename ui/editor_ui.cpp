@@ -327,6 +327,16 @@ void EditorUi::draw_edit(runtime::Runtime& rt, const runtime::Snapshot& snap,
   checkbox("Pick", &picking_);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Click on the face to add the region under the mouse");
+  const auto locked = split_list(regions_);
+  if (!locked.empty()) {
+    std::string line = "Only these change: ";
+    for (std::size_t i = 0; i < locked.size(); ++i) line += (i ? ", " : "") + locked[i];
+    ImGui::PushStyleColor(ImGuiCol_Text, k_grey);
+    text_wrapped(line);
+    ImGui::PopStyleColor();
+  } else if (picking_) {
+    ImGui::TextDisabled("Click on the face to pick a region");
+  }
   ImGui::SetNextItemWidth(100);
   input_int("Edit steps", &edit_steps_, 1, 100000);
   if (ImGui::TreeNode("Advanced")) {
@@ -540,8 +550,8 @@ void EditorUi::draw_history(runtime::Runtime& rt, const runtime::Snapshot& snap)
       ImGui::SameLine();
       ImGui::PushID(i);
       const float time_w = ImGui::CalcTextSize(time.c_str()).x;
-      const float row_w = std::max(40.0f, ImGui::GetContentRegionAvail().x - time_w -
-                                              ImGui::GetStyle().ItemSpacing.x);
+      const float row_w = std::max(
+          40.0f, ImGui::GetContentRegionAvail().x - time_w - ImGui::GetStyle().ItemSpacing.x);
       if (selectable(label, i == snap.cursor, 0, ImVec2(row_w, k_thumb)) && i != snap.cursor)
         rt.go_to(i);
       ImGui::PopID();

@@ -25,12 +25,17 @@ struct CommandSpec {
   std::size_t min_args, max_args;  // words after the command
 };
 const std::map<std::string, CommandSpec>& commands() {
-  static const std::map<std::string, CommandSpec> table = {
-      {"click", {1, 1}},          {"type", {2, 1000}},
-      {"select", {2, 2}},         {"key", {1, 1}},
-      {"wait", {1, 1}},           {"wait-idle", {0, 1}},
-      {"expect-history", {1, 1}}, {"expect-text", {1, 1000}},
-      {"screenshot", {1, 1}},     {"quit", {0, 0}}};
+  static const std::map<std::string, CommandSpec> table = {{"click", {1, 1}},
+                                                           {"click-at", {2, 2}},
+                                                           {"type", {2, 1000}},
+                                                           {"select", {2, 2}},
+                                                           {"key", {1, 1}},
+                                                           {"wait", {1, 1}},
+                                                           {"wait-idle", {0, 1}},
+                                                           {"expect-history", {1, 1}},
+                                                           {"expect-text", {1, 1000}},
+                                                           {"screenshot", {1, 1}},
+                                                           {"quit", {0, 0}}};
   return table;
 }
 
@@ -93,8 +98,8 @@ std::vector<ScriptLine> parse_script(const std::string& text, const std::string&
     const auto it = commands().find(line.words[0]);
     if (it == commands().end())
       throw Error(where + ": unknown command '" + line.words[0] +
-                  "' (click, type, select, key, wait, wait-idle, expect-history, expect-text, "
-                  "screenshot, quit)");
+                  "' (click, click-at, type, select, key, wait, wait-idle, expect-history, "
+                  "expect-text, screenshot, quit)");
     const std::size_t args = line.words.size() - 1;
     if (args < it->second.min_args || args > it->second.max_args)
       throw Error(where + ": '" + line.words[0] + "' takes " + std::to_string(it->second.min_args) +
@@ -104,6 +109,10 @@ std::vector<ScriptLine> parse_script(const std::string& text, const std::string&
                        : "") +
                   " argument(s), got " + std::to_string(args) + " (quote labels with spaces)");
     if (line.words[0] == "wait") parse_seconds(line.words[1], where);
+    if (line.words[0] == "click-at") {
+      parse_seconds(line.words[1], where);
+      parse_seconds(line.words[2], where);
+    }
     if (line.words[0] == "wait-idle" && args == 1) parse_seconds(line.words[1], where);
     if (line.words[0] == "expect-history") {
       const std::string& n = line.words[1];
@@ -182,12 +191,24 @@ void ScriptPlayer::start_line(const ScriptLine& line) {
   const auto& w = line.words;
   if (cmd == "click") {
     add_click(w[1]);
+  } else if (cmd == "click-at") {
+    Action move{Action::MoveTo};
+    move.x = static_cast<float>(parse_seconds(w[1], "click-at"));
+    move.y = static_cast<float>(parse_seconds(w[2], "click-at"));
+    actions_.push_back(move);
+    actions_.push_back(Action{Action::Hover});
+    actions_.push_back(Action{Action::Press});
+    actions_.push_back(Action{Action::Release});
+    actions_.push_back(Action{Action::Hover});
   } else if (cmd == "type") {
     add_click(w[1]);
     add_chord("ctrl+a");
     Action chars{Action::Chars};
     chars.label = join(w, 2);
-    actions_.push_back(chars);
+    if (chars.label.empty())
+      add_chord("delete");  // type LABEL "": clear the field
+    else
+      actions_.push_back(chars);
     add_chord("enter");
   } else if (cmd == "select") {
     add_click(w[1]);
@@ -278,6 +299,10 @@ bool ScriptPlayer::run_action(ImGuiIO& io, const ui::WidgetRegistry& registry, d
                      r->label.c_str(), mouse_x_, mouse_y_);
       return true;
     }
+    case Action::MoveTo:
+      mouse_x_ = a.x;
+      mouse_y_ = a.y;
+      return true;
     case Action::Hover:
       return true;
     case Action::Press:

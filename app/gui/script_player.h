@@ -5,6 +5,7 @@
 // player never calls a handler. Lines:
 //
 //   click LABEL            a button, checkbox, radio, tab or history row by its visible label
+//   click-at X Y           a click at window coordinates (the viewport: orbit, pick on face)
 //   type LABEL TEXT...     focus the text field with that label, replace its text (Enter ends it)
 //   select LABEL ITEM      a combo box item
 //   key CHORD              e.g. ctrl+z, ctrl+shift+z, enter

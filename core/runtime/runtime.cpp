@@ -17,7 +17,9 @@
 #include "core/pipeline/stage_params.h"
 #include "core/session/coefficients.h"
 #include "core/session/export_obj.h"
+#include "core/session/history.h"
 #include "core/session/project.h"
+#include "core/session/project_store.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/image_io.h"
@@ -49,36 +51,12 @@ int default_torch_threads() {
   return std::max(1, static_cast<int>(cores) - 1);
 }
 
-// One entry of the document's history. Shared and never mutated once appended.
-// TODO(history): becomes session::History / ProjectStore once the history branch lands; this
-// keeps its rules (drop the redo tail on append, cursor moves only).
-struct Entry {
-  std::string kind, text, time;
-  std::shared_ptr<const session::FaceState> state;
-  std::shared_ptr<const session::FloatImage> weights, attention;
-  std::shared_ptr<const Image8> thumbnail;
-  nlohmann::json record = nlohmann::json::object();
-};
-
 struct Command {
   std::uint64_t id = 0;
   std::string kind;
   std::function<void()> run;
   bool cancelled = false;
 };
-
-Image8 to_grey8(const session::FloatImage& image) {
-  Image8 out;
-  out.width = image.width;
-  out.height = image.height;
-  out.channels = 1;
-  out.pixels.resize(static_cast<std::size_t>(image.width) * image.height);
-  for (std::size_t i = 0; i < out.pixels.size(); ++i) {
-    const float v = image.data[i * static_cast<std::size_t>(image.channels)];
-    out.pixels[i] = static_cast<std::uint8_t>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -96,9 +74,10 @@ struct Runtime::Impl {
   std::atomic<bool> cancel_flag{false};
   std::shared_ptr<const Snapshot> published;  // atomic_load / atomic_store only
 
-  // Worker-only state.
-  std::vector<Entry> entries;
-  int cursor = -1;
+  // Worker-only state. The document: its history, and the project store holding the writer lock
+  // of the project folder while it is open (null until saved or opened).
+  session::History history;
+  std::unique_ptr<session::ProjectStore> store;
   bool dirty = false;
   fs::path project_dir;
   std::uint64_t face_serial = 1, serial = 0, live_serial = 0;
@@ -135,15 +114,22 @@ struct Runtime::Impl {
   void publish() {
     auto s = std::make_shared<Snapshot>();
     s->serial = ++serial;
-    for (const auto& e : entries) s->history.push_back({e.kind, e.text, e.time, e.thumbnail});
-    s->cursor = cursor;
+    for (const auto& e : history.entries()) {
+      HistoryRow row{session::to_string(e->kind), e->text, e->created, nullptr};
+      if (!e->thumbnail.empty()) row.thumbnail = std::shared_ptr<const Image8>(e, &e->thumbnail);
+      s->history.push_back(std::move(row));
+    }
+    s->cursor = history.cursor();
     s->dirty = dirty;
     s->project_dir = project_dir;
-    if (cursor >= 0) {
-      const Entry& e = entries[static_cast<std::size_t>(cursor)];
-      s->face = e.state;
-      s->weights = e.weights;
-      s->attention = e.attention;
+    if (!history.empty()) {
+      const session::History::EntryPtr& e =
+          history.entries()[static_cast<std::size_t>(history.cursor())];
+      s->face = std::shared_ptr<const session::FaceState>(e, &e->state);
+      if (!e->weights.empty())
+        s->weights = std::shared_ptr<const session::FloatImage>(e, &e->weights);
+      if (!e->attention.empty())
+        s->attention = std::shared_ptr<const session::FloatImage>(e, &e->attention);
     }
     if (live_weights) s->weights = live_weights;
     if (live_attention) s->attention = live_attention;
@@ -181,18 +167,17 @@ struct Runtime::Impl {
     return c;
   }
 
-  void append(Entry e) {
-    // After an undo, a new entry drops the redo tail (linear history, as history.h).
-    entries.resize(static_cast<std::size_t>(cursor + 1));
-    e.time = utc_now_iso8601();
-    entries.push_back(std::move(e));
-    cursor = static_cast<int>(entries.size()) - 1;
+  // Appends at the cursor (dropping the redo tail, history.h). A generate on a document that
+  // already has entries begins a new history: a history starts with the face it makes.
+  void append(session::HistoryEntry e) {
+    if (e.kind != session::EntryKind::Edit && !history.empty()) history = session::History();
+    history.append(std::move(e));
     dirty = true;
     ++face_serial;
   }
 
   session::FaceState current_state() const {
-    if (cursor >= 0) return *entries[static_cast<std::size_t>(cursor)].state;
+    if (!history.empty()) return history.current().state;
     session::FaceState s;
     s.coeffs.identity.assign(static_cast<std::size_t>(params.assets->model.num_identity), 0.0f);
     s.coeffs.expression.assign(static_cast<std::size_t>(params.assets->model.num_expression), 0.0f);
@@ -257,17 +242,21 @@ struct Runtime::Impl {
     };
     const pipeline::GenerateReport report = pipeline::run_generate(p, c);
     session::ProjectState result = session::load_project(p.out);
-    Entry e;
-    e.kind = "generate";
+    const bool restarted = !history.empty();
+    session::HistoryEntry e;
+    e.kind = session::EntryKind::Generate;
     e.text =
         target ? "analytic target " + fs::path(r.target_project).filename().string() : r.prompt;
-    e.state = std::make_shared<session::FaceState>(std::move(result.face));
-    e.thumbnail = thumbnail;
-    e.record = report.generation;
+    e.state = std::move(result.face);
+    if (thumbnail) e.thumbnail = *thumbnail;
+    e.params = report.generation;
+    e.seed = r.seed;
+    if (report.generation.contains("timings")) e.timings = report.generation["timings"];
     append(std::move(e));
     char buf[96];
     std::snprintf(buf, sizeof buf, "generated in %.1f s", report.seconds);
     running->message = buf;
+    if (restarted) running->message += "; it begins a new history";
   }
 
   // A running stage's state for the viewport: at most once per step, and no closer than
@@ -345,12 +334,12 @@ struct Runtime::Impl {
       g = loaded.guidance;
       if (scope == EditScope::kTexture) codec = loaded.codec;
     }
-    if (cursor < 0) {
+    if (history.empty()) {
       // The first entry of a history makes the face; an edit of the default face starts there.
-      Entry first;
-      first.kind = "new";
+      session::HistoryEntry first;
+      first.kind = session::EntryKind::New;
       first.text = "default face";
-      first.state = std::make_shared<session::FaceState>(current_state());
+      first.state = current_state();
       append(std::move(first));
     }
     EditModels m;
@@ -368,21 +357,24 @@ struct Runtime::Impl {
     };
     run_stage(stage, c);
     g->release();
-    Entry e;
-    e.kind = "edit";
+    session::HistoryEntry e;
+    e.kind = session::EntryKind::Edit;
     e.text = r.instruction;
-    e.state = std::make_shared<session::FaceState>(stage.finish());
-    e.weights = std::make_shared<session::FloatImage>(stage.weights());
-    e.attention = std::make_shared<session::FloatImage>(stage.attention());
-    e.thumbnail = thumbnail;
-    e.record = {{"scope", r.scope},
-                {"words", r.words},
-                {"regions", r.regions},
-                {"steps", ep.steps},
+    e.scope = r.scope;
+    e.words = r.words;
+    e.regions = r.regions;
+    e.seed = r.seed;
+    e.state = stage.finish();
+    e.weights = stage.weights();
+    e.attention = stage.attention();
+    if (thumbnail) e.thumbnail = *thumbnail;
+    e.final_loss = stage.final_loss();
+    e.params = {{"steps", ep.steps},
                 {"lambda", ep.lambda},
-                {"seed", r.seed},
-                {"guidance", target ? "analytic target" : "InstructPix2Pix"},
-                {"seconds", stage.seconds()}};
+                {"render_size", ep.render_size},
+                {"atlas_size", ep.atlas_size},
+                {"guidance", target ? "analytic target" : "InstructPix2Pix"}};
+    e.timings = {{"edit_s", stage.seconds()}};
     append(std::move(e));
     char buf[96];
     std::snprintf(buf, sizeof buf, "edited in %.1f s", stage.seconds());
@@ -441,69 +433,62 @@ struct Runtime::Impl {
     session::ExportOptions opt;
     opt.texture_size = r.texture_size;
     opt.basename = r.basename;
-    if (cursor >= 0) opt.generation = entries[static_cast<std::size_t>(cursor)].record;
+    if (!history.empty()) {
+      opt.generation = history.current().params;
+      if (r.include_weights && !history.current().weights.empty())
+        opt.weights = &history.current().weights;
+      if (r.include_history) opt.history = session::history_json(history);
+    }
     const auto& a = *params.assets;
     const auto result =
         session::export_obj(a.model, a.atlas, state, r.out_dir, opt, a.region_labels());
-    std::string summary = "exported " + result.obj.string();
-    if (r.include_weights && cursor >= 0 && entries[static_cast<std::size_t>(cursor)].weights &&
-        !entries[static_cast<std::size_t>(cursor)].weights->empty()) {
-      write_png(r.out_dir / (r.basename + "_weights.png"),
-                to_grey8(*entries[static_cast<std::size_t>(cursor)].weights));
-      summary += " + W map";
-    }
-    if (r.include_history) {
-      nlohmann::json h = {{"cursor", cursor}, {"entries", nlohmann::json::array()}};
-      for (const auto& e : entries)
-        h["entries"].push_back(
-            {{"kind", e.kind}, {"text", e.text}, {"time", e.time}, {"record", e.record}});
-      write_file_atomic(r.out_dir / "history.json", h.dump(2) + "\n");
-      summary += " + history";
-    }
-    running->message = summary;
+    running->message = "exported " + result.obj.string() + (opt.weights ? " + W map" : "") +
+                       (opt.history.is_null() ? "" : " + history");
   }
 
   void do_open(const fs::path& dir) {
-    session::ProjectState p = session::load_project(dir);
-    session::check_coefficients(p.face.coeffs, params.assets->model, "project " + dir.string());
-    std::vector<Entry> opened;
-    Entry e;
-    e.kind = "open";
-    e.text = dir.filename().string();
-    e.time = p.modified;
-    e.state = std::make_shared<session::FaceState>(std::move(p.face));
-    e.record = p.generation;
-    opened.push_back(std::move(e));
-    entries = std::move(opened);
-    cursor = 0;
+    // Takes the writer lock: a second editor on the same project gets a readable error.
+    std::unique_ptr<session::ProjectStore> opened = session::ProjectStore::open(dir);
+    for (const auto& e : opened->history().entries())
+      session::check_coefficients(e->state.coeffs, params.assets->model, "project " + dir.string());
+    history = opened->history();
+    store = std::move(opened);
     project_dir = dir;
     dirty = false;
     ++face_serial;
-    running->message = "opened " + dir.string();
+    running->message =
+        "opened " + dir.string() + " (" + std::to_string(history.size()) + " history entries)";
   }
 
+  // Save: the whole history and cursor through the project store (project.json is the one
+  // commit point). Save As to another folder makes a new project there and holds its lock.
   void do_save(const std::optional<fs::path>& dir) {
     const fs::path target = dir ? *dir : project_dir;
     if (target.empty()) throw Error("this project has no folder yet: use Save As");
-    session::ProjectState p;
-    p.face = current_state();
-    p.face_model_name = session::face_model_name(params.assets->model);
-    nlohmann::json h = nlohmann::json::array();
-    for (const auto& e : entries)
-      h.push_back({{"kind", e.kind}, {"text", e.text}, {"time", e.time}});
-    p.generation = {{"command", "faceg2e editor"}, {"history", h}, {"cursor", cursor}};
-    if (cursor >= 0) p.generation["entry"] = entries[static_cast<std::size_t>(cursor)].record;
-    session::save_project(target, p);
+    if (history.empty()) throw Error("nothing to save yet: Generate or Open first");
+    const std::string model_name = session::face_model_name(params.assets->model);
+    std::unique_ptr<session::ProjectStore> s;
+    if (store && fs::equivalent(store->dir(), target)) {
+      s = std::move(store);
+    } else if (fs::exists(target / "project.json")) {
+      s = session::ProjectStore::open(target);
+    } else {
+      session::create_project(target, model_name, *history.entries().front());
+      s = session::ProjectStore::open(target);
+    }
+    s->set_face_model_name(model_name);
+    s->history() = history;
+    s->save();
+    store = std::move(s);
     project_dir = target;
     dirty = false;
     running->message = "saved " + target.string();
   }
 
-  void move_cursor(int to, const char* what) {
-    if (to < 0 || to >= static_cast<int>(entries.size()))
-      throw Error(std::string(what) + ": no such history entry");
-    if (to != cursor) {
-      cursor = to;
+  void move_cursor(const std::function<void()>& move) {
+    const int before = history.cursor();
+    move();  // throws faceg2e::Error with the reason when it cannot
+    if (history.cursor() != before) {
       dirty = true;
       ++face_serial;
     }
@@ -591,23 +576,18 @@ std::uint64_t Runtime::edit(EditRequest request) {
 
 std::uint64_t Runtime::undo() {
   Impl* impl = impl_.get();
-  return impl->send("undo", [impl] {
-    if (impl->cursor <= 0) throw Error("nothing to undo");
-    impl->move_cursor(impl->cursor - 1, "undo");
-  });
+  return impl->send("undo", [impl] { impl->move_cursor([impl] { impl->history.undo(); }); });
 }
 
 std::uint64_t Runtime::redo() {
   Impl* impl = impl_.get();
-  return impl->send("redo", [impl] {
-    if (impl->cursor + 1 >= static_cast<int>(impl->entries.size())) throw Error("nothing to redo");
-    impl->move_cursor(impl->cursor + 1, "redo");
-  });
+  return impl->send("redo", [impl] { impl->move_cursor([impl] { impl->history.redo(); }); });
 }
 
 std::uint64_t Runtime::go_to(int index) {
   Impl* impl = impl_.get();
-  return impl->send("goto", [impl, index] { impl->move_cursor(index, "go to"); });
+  return impl->send(
+      "goto", [impl, index] { impl->move_cursor([impl, index] { impl->history.go_to(index); }); });
 }
 
 std::uint64_t Runtime::load_models(pipeline::ModelSelection models) {
@@ -623,8 +603,8 @@ std::uint64_t Runtime::export_face(ExportRequest request) {
 std::uint64_t Runtime::new_document() {
   Impl* impl = impl_.get();
   return impl->send("new", [impl] {
-    impl->entries.clear();
-    impl->cursor = -1;
+    impl->history = session::History();
+    impl->store.reset();
     impl->project_dir.clear();
     impl->dirty = false;
     ++impl->face_serial;

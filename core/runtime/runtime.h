@@ -6,7 +6,9 @@
 //
 // Job states: queued -> running -> done | failed(message) | cancelled. A failed or cancelled job
 // leaves the history as it was: entries are appended only when a run finished. An exception in a
-// job becomes a failed job; the worker keeps running.
+// job becomes a failed job; the worker keeps running. The document is a session::History (drop
+// the redo tail on append); a project folder is written through session::ProjectStore, whose
+// writer lock the runtime holds while the project is open.
 #include <cstdint>
 #include <filesystem>
 #include <memory>

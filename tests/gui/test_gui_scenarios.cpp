@@ -54,6 +54,18 @@ double viewport_difference(const fs::path& a_path, const fs::path& b_path) {
   return n ? sum / static_cast<double>(n) : -1;
 }
 
+// Viewport pixels in the cold (blue) end of the heat map: W near 0, the edit's free texels.
+int cold_pixels(const fs::path& path) {
+  const faceg2e::Image8 img = faceg2e::read_image(path, 3);
+  int n = 0;
+  for (int y = 0; y < img.height; ++y)
+    for (int x = k_viewport_x0 + 2; x < std::min(img.width, k_viewport_x1 - 2); ++x) {
+      const std::uint8_t* p = &img.pixels[(static_cast<std::size_t>(y) * img.width + x) * 3];
+      n += p[2] > p[0] + 25 && p[2] > p[1];
+    }
+  return n;
+}
+
 class GuiScenario : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -67,13 +79,28 @@ class GuiScenario : public ::testing::Test {
     fs::create_directories(dir_ / "no_models");
   }
 
-  // A target face for the analytic target: a few identity modes away from the mean face.
-  fs::path make_target() {
+  // A target face for the analytic target: a few identity modes away from the mean face, and
+  // (red_albedo) a red texture.
+  fs::path make_target(bool red_albedo = false) {
     const fs::path id = dir_ / "target_identity.json";
     std::ofstream(id) << "[2.0, -1.5, 1.0, 0.8]";
+    std::string albedo_arg;
+    if (red_albedo) {
+      faceg2e::Image8 red;
+      red.width = red.height = 64;
+      red.channels = 3;
+      red.pixels.resize(64 * 64 * 3);
+      for (std::size_t i = 0; i < red.pixels.size(); i += 3) {
+        red.pixels[i] = 200;
+        red.pixels[i + 1] = 30;
+        red.pixels[i + 2] = 40;
+      }
+      faceg2e::write_png(dir_ / "red.png", red);
+      albedo_arg = " --albedo " + quote(dir_ / "red.png");
+    }
     const fs::path target = dir_ / "target";
     const RunResult r = run(quote(k_cli) + " new --face-model " + quote(model_path()) + " --out " +
-                            quote(target) + " --identity " + quote(id));
+                            quote(target) + " --identity " + quote(id) + albedo_arg);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return target;
   }
@@ -92,69 +119,113 @@ class GuiScenario : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(GuiScenario, AnalyticTargetGenerateUndoRedoSaveExport) {
-  const fs::path target = make_target();
+TEST_F(GuiScenario, AnalyticTargetGenerateTwoEditsUndoRedoSaveExport) {
+  const fs::path target = make_target(/*red_albedo=*/true);
   const fs::path shots = dir_ / "shots", project = dir_ / "project", exported = dir_ / "export";
   fs::create_directories(shots);
-  const std::string script = R"S(# generate twice with the analytic target, undo, redo, save, export
+  auto shot = [&](const char* name) { return (shots / name).string(); };
+  const std::string script = R"S(# the issue's scenario with the analytic target
 select Guidance "Analytic target"
-type "Target project" )S" + target.string() + R"S(
+type "Target project" )S" + target.string() +
+                             R"S(
 type "Geometry steps" 8
 type "Texture steps" 4
 type "Render size" 64
 type "Atlas size" 64
-screenshot )S" + (shots / "0_start.png").string() + R"S(
+screenshot )S" + shot("0_start.png") +
+                             R"S(
 click Generate
 wait-idle 300
 expect-history 1
-screenshot )S" + (shots / "1_generated.png").string() + R"S(
-type Seed 7
-click Generate
+screenshot )S" + shot("1_generated.png") +
+                             R"S(
+select Overlay "Consistency weight"
+screenshot )S" + shot("1w_generated.png") +
+                             R"S(
+select Overlay None
+type Instruction "make the lips red"
+select Scope texture
+type Regions lips
+type "Edit steps" 8
+click Apply
 wait-idle 300
 expect-history 2
+screenshot )S" + shot("2_edited.png") +
+                             R"S(
+select Overlay "Consistency weight"
+screenshot )S" + shot("2w_edited.png") +
+                             R"S(
+select Overlay None
+type Instruction "make the face like the target"
+select Scope geometry
+type Regions ""
+type "Edit steps" 4
+click Apply
+wait-idle 300
+expect-history 3
 click Undo
 wait-idle 30
-expect-history 2
+expect-history 3
+screenshot )S" + shot("3_undone.png") +
+                             R"S(
 key ctrl+shift+z
 wait-idle 30
 key ctrl+z
 wait-idle 30
 key ctrl+y
 wait-idle 30
-type "Project folder" )S" + project.string() + R"S(
+type "Project folder" )S" + project.string() +
+                             R"S(
 click "Save As"
 wait-idle 60
-type "Export folder" )S" + exported.string() + R"S(
+type "Export folder" )S" + exported.string() +
+                             R"S(
 click Export
 wait-idle 120
 expect-text "Done (export)"
-screenshot )S" + (shots / "2_exported.png").string() + R"S(
+screenshot )S" + shot("4_exported.png") +
+                             R"S(
 quit
 )S";
   const RunResult r = play(script, "--frame-log " + quote(dir_ / "frames.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
-  // The history sidecar: two generate entries, the cursor on the second (undo, redo, undo, redo).
-  const nlohmann::json h = read_json(exported / "history.json");
-  ASSERT_EQ(h["entries"].size(), 2u) << h.dump(2);
-  EXPECT_EQ(h["cursor"].get<int>(), 1);
-  EXPECT_EQ(h["entries"][0]["kind"], "generate");
-  // The exported face is the cursor entry: the saved project holds the same coefficients.
+  // The history sidecar: generate, two edits, the cursor on the last (undo, redo, undo, redo).
   const nlohmann::json side = read_json(exported / "face.json");
-  const nlohmann::json saved = read_json(project / "identity.json");
-  const auto exported_id = side["coefficients"]["identity"].get<std::vector<float>>();
-  const auto saved_id = saved["coefficients"].get<std::vector<float>>();
-  ASSERT_EQ(exported_id.size(), saved_id.size());
+  const nlohmann::json h = side["history"];
+  ASSERT_EQ(h["entries"].size(), 3u) << h.dump(2);
+  EXPECT_EQ(h["cursor"].get<int>(), 2);
+  EXPECT_EQ(h["entries"][0]["kind"], "generate");
+  EXPECT_EQ(h["entries"][1]["kind"], "edit");
+  EXPECT_EQ(h["entries"][1]["text"], "make the lips red");
+  EXPECT_EQ(h["entries"][1]["regions"][0], "lips");
+  EXPECT_EQ(h["entries"][1]["scope"], "texture");
+  EXPECT_EQ(h["entries"][2]["scope"], "geometry");
+  // The exported face is the cursor entry: exporting the saved project (whose cursor the editor
+  // saved) with the CLI gives the same coefficients and the same texture.
+  const RunResult cli =
+      run(quote(k_cli) + " export --face-model " + quote(model_path()) + " --project " +
+          quote(project) + " --out " + quote(dir_ / "cli_export"));
+  ASSERT_EQ(cli.exit_code, 0) << cli.output;
+  const nlohmann::json side_cli = read_json(dir_ / "cli_export" / "face.json");
+  EXPECT_EQ(side["coefficients"]["identity"], side_cli["coefficients"]["identity"]);
+  EXPECT_EQ(side["coefficients"]["expression"], side_cli["coefficients"]["expression"]);
+  const faceg2e::Image8 a = faceg2e::read_image(exported / "face_albedo.png", 3);
+  const faceg2e::Image8 b = faceg2e::read_image(dir_ / "cli_export" / "face_albedo.png", 3);
+  EXPECT_EQ(a.pixels, b.pixels);
   double moved = 0;
-  for (std::size_t i = 0; i < saved_id.size(); ++i) {
-    EXPECT_NEAR(exported_id[i], saved_id[i], 1e-5) << "mode " << i;
-    moved += std::abs(saved_id[i]);
-  }
+  for (const auto& v : side["coefficients"]["identity"]) moved += std::abs(v.get<double>());
   EXPECT_GT(moved, 0.1) << "the generated face did not move from the mean face";
   EXPECT_TRUE(fs::exists(exported / "face.obj"));
-  EXPECT_TRUE(fs::exists(exported / "face_albedo.png"));
-  // What a person sees changed with the generate.
+  EXPECT_TRUE(fs::exists(exported / "face_weights.png")) << "the W map of the cursor edit";
+
+  // What a person sees: the generate and the edit changed the face, and the W overlay shows the
+  // edit's free region (low W: the cold end of the heat map) where before the edit all was frozen.
   EXPECT_GT(viewport_difference(shots / "0_start.png", shots / "1_generated.png"), 1.0);
+  EXPECT_GT(viewport_difference(shots / "1_generated.png", shots / "2_edited.png"), 0.05);
+  EXPECT_GT(viewport_difference(shots / "1w_generated.png", shots / "2w_edited.png"), 0.05);
+  EXPECT_GT(cold_pixels(shots / "2w_edited.png"), 20) << "no free (blue) texels in the W overlay";
+  EXPECT_LT(cold_pixels(shots / "1w_generated.png"), 5);
 
   // The frame log: header, rows while the job ran and while idle.
   std::ifstream log(dir_ / "frames.csv");
@@ -170,7 +241,8 @@ quit
 TEST_F(GuiScenario, CancelMidRunKeepsTheHistory) {
   const fs::path target = make_target();
   const std::string script = R"S(select Guidance "Analytic target"
-type "Target project" )S" + target.string() + R"S(
+type "Target project" )S" + target.string() +
+                             R"S(
 type "Geometry steps" 5000
 type "Render size" 64
 click Generate
@@ -179,7 +251,8 @@ click Cancel
 wait-idle 60
 expect-history 0
 expect-text "Cancelled (generate)"
-screenshot )S" + (dir_ / "cancelled.png").string() + R"S(
+screenshot )S" + (dir_ / "cancelled.png").string() +
+                             R"S(
 quit
 )S";
   const RunResult r = play(script);
@@ -223,6 +296,18 @@ TEST_F(GuiScenario, AFailingLineNamesItsNumberAndExitsNonZero) {
       << parse.output;
 }
 
+TEST_F(GuiScenario, PickOnFaceAddsTheRegionUnderTheMouse) {
+  // The default face's mouth in the middle of the 1280x900 window's viewport.
+  const std::string script = R"S(click Pick
+click-at 670 466
+expect-text "Only these change: lips"
+click Pick
+quit
+)S";
+  const RunResult r = play(script);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+}
+
 TEST_F(GuiScenario, FixtureModelsGenerateThroughTheGui) {
   const fs::path checkpoints = faceg2e::testing::shared_dir() / "fixtures/sd-reference/checkpoints";
   if (!fs::exists(checkpoints)) GTEST_SKIP() << "no fixture checkpoints at " << checkpoints;
@@ -236,7 +321,8 @@ click Generate
 wait-idle 600
 expect-history 1
 expect-text "Done (generate)"
-screenshot )S" + (dir_ / "fixture.png").string() + R"S(
+screenshot )S" + (dir_ / "fixture.png").string() +
+                             R"S(
 quit
 )S";
   const RunResult r = play(script, "--models " + quote(checkpoints));
