@@ -71,6 +71,7 @@ class ScriptPlayer {
   struct Action {
     enum Kind {
       Find,
+      MoveTo,
       Hover,
       Press,
       Release,
@@ -88,6 +89,7 @@ class ScriptPlayer {
     bool ctrl = false, shift = false, alt = false, super = false;
     double seconds = 0;  // Wait, WaitIdle (timeout)
     int count = 0;       // ExpectHistory
+    float x = 0, y = 0;  // MoveTo: window coordinates
   };
   void start_line(const ScriptLine& line);
   void fail(const std::string& reason);

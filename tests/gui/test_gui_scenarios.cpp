@@ -308,7 +308,7 @@ quit
   ASSERT_EQ(r.exit_code, 0) << r.output;
 }
 
-TEST_F(GuiScenario, FixtureModelsGenerateThroughTheGui) {
+TEST_F(GuiScenario, FixtureModelsGenerateAndEditThroughTheGui) {
   const fs::path checkpoints = faceg2e::testing::shared_dir() / "fixtures/sd-reference/checkpoints";
   if (!fs::exists(checkpoints)) GTEST_SKIP() << "no fixture checkpoints at " << checkpoints;
   const std::string script = R"S(type Prompt "a portrait of an old man"
@@ -318,9 +318,16 @@ type "Render size" 64
 type "VAE size" 64
 type "Atlas size" 64
 click Generate
-wait-idle 600
+wait-idle 800
 expect-history 1
 expect-text "Done (generate)"
+type Instruction "make the lips red"
+click lips
+type "Edit steps" 2
+click Apply
+wait-idle 800
+expect-history 2
+expect-text "Done (edit)"
 screenshot )S" + (dir_ / "fixture.png").string() +
                              R"S(
 quit
