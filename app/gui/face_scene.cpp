@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <sstream>
 
-#include "core/face/albedo.h"
-#include "core/session/export_obj.h"
 #include "core/util/error.h"
 #include "render/mesh_renderer.h"
 
@@ -21,15 +19,24 @@ std::string first_line(const std::string& text) {
   return {};
 }
 
+std::uint8_t to_byte(float v) {
+  return static_cast<std::uint8_t>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f);
+}
+
 }  // namespace
 
-FaceScene::FaceScene(face::FaceModel model, const FaceSceneParams& params) : params_(params) {
-  std::string warning;
-  assets_ = face::FaceAssets::from_model(std::move(model), &warning);
-  if (!warning.empty()) warnings_.push_back(warning);
-  if (!assets_.regions)
-    warnings_.push_back("no region labels found next to the model or in the shared data folder");
-  const face::FaceModel& m = assets_.model;
+std::vector<std::uint8_t> to_rgba8(const session::FloatImage& image) {
+  const std::size_t n = static_cast<std::size_t>(image.width) * image.height;
+  std::vector<std::uint8_t> rgba(n * 4, 255);
+  const int c = image.channels;
+  for (std::size_t i = 0; i < n; ++i)
+    for (int k = 0; k < 3; ++k) rgba[4 * i + k] = to_byte(image.data[i * c + (c >= 3 ? k : 0)]);
+  return rgba;
+}
+
+FaceScene::FaceScene(std::shared_ptr<const face::FaceAssets> assets, const FaceSceneParams& params)
+    : params_(params), assets_(std::move(assets)) {
+  const face::FaceModel& m = assets_->model;
   info_.source = m.source.string();
   info_.license_note = first_line(m.license_text);
   info_.num_vertices = m.num_vertices;
@@ -39,10 +46,8 @@ FaceScene::FaceScene(face::FaceModel model, const FaceSceneParams& params) : par
   info_.expression_names = m.expression_names;
   coefficients_.identity.assign(m.num_identity, 0.0f);
   coefficients_.expression.assign(m.num_expression, 0.0f);
-
-  // The viewport draws exactly the triangles the optimizer renders and the exports write.
   for (int f = 0; f < m.num_faces; ++f) {
-    if (!assets_.is_drawn(f)) continue;
+    if (!assets_->is_drawn(f)) continue;
     for (int k = 0; k < 3; ++k) {
       display_faces_.push_back(m.faces[3 * f + k]);
       display_faces_uv_.push_back(m.faces_uv[3 * f + k]);
@@ -57,25 +62,36 @@ face::FaceCoefficients FaceScene::current() const {
   return c;
 }
 
-void FaceScene::upload_all(render::MeshRenderer& renderer) {
-  const face::FaceModel& model = assets_.model;
-  const auto& regions = assets_.regions;
-  const std::vector<float> positions = face::assemble_vertices(model, current());
-  const std::vector<float> normals = face::vertex_normals(positions, model.faces);
-  renderer.set_mesh(positions, normals, assets_.atlas.uvs, display_faces_, display_faces_uv_);
-  {
-    const Image8 albedo = face::default_albedo(model, assets_.atlas, params_.albedo_size,
-                                               assets_.region_labels(), {}, 4);
-    renderer.set_texture(albedo.pixels.data(), static_cast<std::uint32_t>(albedo.width),
-                         static_cast<std::uint32_t>(albedo.height));
+void FaceScene::upload_albedo(render::MeshRenderer& renderer, const session::FloatImage* albedo) {
+  if (albedo && !albedo->empty()) {
+    const auto rgba = to_rgba8(*albedo);
+    renderer.set_texture(rgba.data(), static_cast<std::uint32_t>(albedo->width),
+                         static_cast<std::uint32_t>(albedo->height));
+    default_albedo_shown_ = false;
+    return;
   }
-  if (regions) {
+  if (default_albedo_shown_) return;
+  Image8 a = assets_->default_albedo(params_.albedo_size);
+  std::vector<std::uint8_t> rgba(static_cast<std::size_t>(a.width) * a.height * 4, 255);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(a.width) * a.height; ++i)
+    for (int k = 0; k < 3; ++k)
+      rgba[4 * i + k] = a.pixels[i * a.channels + (a.channels >= 3 ? k : 0)];
+  renderer.set_texture(rgba.data(), static_cast<std::uint32_t>(a.width),
+                       static_cast<std::uint32_t>(a.height));
+  default_albedo_shown_ = true;
+}
+
+void FaceScene::upload_all(render::MeshRenderer& renderer) {
+  const face::FaceModel& m = assets_->model;
+  positions_ = face::assemble_vertices(m, current());
+  const std::vector<float> normals = face::vertex_normals(positions_, m.faces);
+  renderer.set_mesh(positions_, normals, assets_->atlas.uvs, display_faces_, display_faces_uv_);
+  upload_albedo(renderer, nullptr);
+  if (const face::RegionLabels* regions = assets_->region_labels()) {
     const std::vector<float> colors = regions->vertex_colors();
-    std::vector<std::uint8_t> rgba(static_cast<std::size_t>(model.num_vertices) * 4);
-    for (int v = 0; v < model.num_vertices; ++v) {
-      for (int k = 0; k < 3; ++k)
-        rgba[4 * v + k] =
-            static_cast<std::uint8_t>(std::clamp(colors[3 * v + k], 0.0f, 1.0f) * 255.0f + 0.5f);
+    std::vector<std::uint8_t> rgba(static_cast<std::size_t>(m.num_vertices) * 4);
+    for (int v = 0; v < m.num_vertices; ++v) {
+      for (int k = 0; k < 3; ++k) rgba[4 * v + k] = to_byte(colors[3 * v + k]);
       // Label 0 is "background": no overlay there.
       rgba[4 * v + 3] = regions->vertex_labels[v] == 0 ? 0 : 255;
     }
@@ -84,29 +100,36 @@ void FaceScene::upload_all(render::MeshRenderer& renderer) {
 }
 
 void FaceScene::upload_shape(render::MeshRenderer& renderer) {
-  const std::vector<float> positions = face::assemble_vertices(assets_.model, current());
-  renderer.update_positions_normals(positions,
-                                    face::vertex_normals(positions, assets_.model.faces));
+  positions_ = face::assemble_vertices(assets_->model, current());
+  renderer.update_positions_normals(positions_,
+                                    face::vertex_normals(positions_, assets_->model.faces));
 }
 
-std::string FaceScene::export_obj(const std::filesystem::path& path) const {
-  if (path.empty()) throw Error("export: enter a .obj or .glb file or a folder");
-  std::filesystem::path out_dir = path;
-  session::ExportOptions options;
-  // A folder gets OBJ + GLB; a .obj or .glb file name picks that one format (and its name).
-  const std::string ext = path.extension().string();
-  const bool obj_file = ext == ".obj" || ext == ".OBJ", glb_file = ext == ".glb" || ext == ".GLB";
-  if (obj_file || glb_file) {
-    out_dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-    options.basename = path.stem().string();
-    session::set_export_format(options, obj_file ? "obj" : "glb");
+void FaceScene::show_state(render::MeshRenderer& renderer, const session::FaceState* state) {
+  std::fill(coefficients_.identity.begin(), coefficients_.identity.end(), 0.0f);
+  std::fill(coefficients_.expression.begin(), coefficients_.expression.end(), 0.0f);
+  if (state) {
+    const auto& c = state->coeffs;
+    std::copy_n(c.identity.begin(), std::min(c.identity.size(), coefficients_.identity.size()),
+                coefficients_.identity.begin());
+    std::copy_n(c.expression.begin(),
+                std::min(c.expression.size(), coefficients_.expression.size()),
+                coefficients_.expression.begin());
   }
-  session::FaceState state;
-  state.coeffs = current();
-  const auto result = session::export_obj(assets_, state, out_dir, options);
-  if (result.obj.empty()) return "wrote " + result.glb.string() + " (+ .json)";
-  return "wrote " + result.obj.string() + " (+ .mtl, albedo PNG" +
-         (result.glb.empty() ? "" : ", .glb") + ", .json)";
+  upload_shape(renderer);
+  upload_albedo(renderer, state ? &state->albedo : nullptr);
+}
+
+void FaceScene::show_live(render::MeshRenderer& renderer, const pipeline::FaceSnapshot& live) {
+  const std::size_t n = static_cast<std::size_t>(assets_->model.num_vertices) * 3;
+  if (live.positions.size() == n) {
+    positions_ = live.positions;
+    renderer.update_positions_normals(
+        live.positions, live.normals.size() == n
+                            ? live.normals
+                            : face::vertex_normals(live.positions, assets_->model.faces));
+  }
+  if (!live.albedo.empty()) upload_albedo(renderer, &live.albedo);
 }
 
 }  // namespace faceg2e::gui

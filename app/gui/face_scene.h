@@ -1,17 +1,15 @@
 #pragma once
-// The face being shown: the loaded model, its atlas, regions and default albedo, its current
-// coefficients, and what the renderer needs from them. Re-assembles the mesh only when asked
-// (the app asks when a slider changed).
-#include <filesystem>
-#include <optional>
+// The face being shown: the shared FaceAssets (model, atlas, regions, the drawn-triangle rule),
+// the coefficients the sliders edit, and what the renderer needs from them. The viewport draws
+// exactly the triangles FaceAssets::drawn says the optimizer sees (no eyelashes, no transparent
+// eye overlays).
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/face/face_assets.h"
-#include "core/face/face_model.h"
-#include "core/face/regions.h"
-#include "core/face/uv_atlas.h"
-#include "core/util/image_io.h"
+#include "core/pipeline/stage.h"
+#include "core/session/face_state.h"
 #include "ui/editor_state.h"
 
 namespace faceg2e::render {
@@ -21,40 +19,45 @@ class MeshRenderer;
 namespace faceg2e::gui {
 
 struct FaceSceneParams {
-  int albedo_size = 1024;  // default albedo atlas resolution (export default: 1024 too)
+  int albedo_size = 1024;  // default albedo atlas resolution
 };
 
 class FaceScene {
  public:
-  explicit FaceScene(face::FaceModel model, const FaceSceneParams& params = {});
+  explicit FaceScene(std::shared_ptr<const face::FaceAssets> assets,
+                     const FaceSceneParams& params = {});
 
   const ui::ModelInfo& info() const { return info_; }
   ui::FaceCoefficientsState& coefficients() { return coefficients_; }
-  const face::FaceModel& model() const { return assets_.model; }
-  bool has_regions() const { return assets_.regions.has_value(); }
-  // Problems met while loading optional parts (atlas, regions), for the log.
-  const std::vector<std::string>& warnings() const { return warnings_; }
+  const face::FaceAssets& assets() const { return *assets_; }
+  // The positions last sent to the renderer (V*3), for picking.
+  const std::vector<float>& positions() const { return positions_; }
 
-  // First upload: topology, UVs, texture, region colours.
+  // First upload: topology (drawn triangles only), UVs, default texture, region colours.
   void upload_all(render::MeshRenderer& renderer);
-  // After a slider change: assemble V positions and normals and send them.
+  // After a slider change: assemble positions and normals from the sliders and send them.
   void upload_shape(render::MeshRenderer& renderer);
-
-  // Exports OBJ + MTL + albedo PNG + JSON with the same code as `faceg2e-cli export`. `path` is
-  // either a .obj file (its folder and stem name the outputs) or a folder (files named face.*).
-  // Returns a one-line summary; throws faceg2e::Error on failure.
-  std::string export_obj(const std::filesystem::path& path) const;
+  // A document face (null = the default face): sliders take its coefficients, the texture its
+  // albedo (the default albedo when it has none).
+  void show_state(render::MeshRenderer& renderer, const session::FaceState* state);
+  // A running stage's snapshot: positions/normals as they are, the albedo preview when present.
+  void show_live(render::MeshRenderer& renderer, const pipeline::FaceSnapshot& live);
 
  private:
   face::FaceCoefficients current() const;
+  void upload_albedo(render::MeshRenderer& renderer, const session::FloatImage* albedo);
 
   FaceSceneParams params_;
-  face::FaceAssets assets_;
+  std::shared_ptr<const face::FaceAssets> assets_;
   ui::ModelInfo info_;
   ui::FaceCoefficientsState coefficients_;
-  std::vector<std::int32_t> display_faces_;  // the opaque triangles the viewport draws
+  std::vector<std::int32_t> display_faces_;  // the drawn triangles
   std::vector<std::int32_t> display_faces_uv_;
-  std::vector<std::string> warnings_;
+  bool default_albedo_shown_ = false;
+  std::vector<float> positions_;
 };
+
+// RGB or grey floats in [0, 1] -> RGBA8 for the renderer.
+std::vector<std::uint8_t> to_rgba8(const session::FloatImage& image);
 
 }  // namespace faceg2e::gui

@@ -1,10 +1,12 @@
 #pragma once
-// The faceg2e window: GLFW + Vulkan viewport + ImGui editor over one loaded face model.
+// The faceg2e window: GLFW + Vulkan viewport + the ImGui editor, joined to the engine through
+// core/runtime (the worker thread owns every optimisation; the window never waits for it).
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
-#include "core/face/face_model.h"
+#include "core/face/face_assets.h"
 #include "render/view_settings.h"
 
 namespace faceg2e::gui {
@@ -21,17 +23,25 @@ struct GuiOptions {
   // > 0: resize the window to this size after two frames (exercises swapchain re-creation).
   int resize_width = 0;
   int resize_height = 0;
-  render::ViewSettings view;  // initial display mode and overlay
-  // Non-empty: export the face there (as the Export... button does) before the first frame.
+  render::ViewSettings view;    // initial display mode
+  std::string initial_overlay;  // "", "none", "regions" or "weights"
+  // Non-empty: export the face there (OBJ path or folder) through the runtime, as the Export
+  // button does, before the first frame.
   std::string export_path;
   // Non-empty: a grey PNG in the atlas layout shown by the weight-map (heat) overlay, 0..255 ->
-  // 0..1.
+  // 0..1, until the document has a W map of its own.
   std::filesystem::path weight_map;
-  int max_frames = 0;  // > 0: exit after this many frames (fps measurement, smoke tests)
+  int max_frames = 0;            // > 0: exit after this many frames (fps measurement, smoke tests)
+  std::filesystem::path script;  // --script: play it, exit with its result
+  std::filesystem::path frame_log;                  // --frame-log: CSV time_s,frame_ms,job_running
+  std::filesystem::path project;                    // PROJECT_DIR: opened at start
+  std::optional<std::filesystem::path> models_dir;  // --models: overrides the settings' folder
+  std::string device;                               // --device: overrides the settings' device
 };
 
-// Runs until the window closes (or the screenshot is written). Returns the process exit code;
-// throws faceg2e::Error on a failure to start (no display, no Vulkan device, ...).
-int run_gui(face::FaceModel model, const GuiOptions& options);
+// Runs until the window closes (or the screenshot is written, or the script ends). Returns the
+// process exit code; throws faceg2e::Error on a failure to start (no display, no Vulkan
+// device, ...).
+int run_gui(std::shared_ptr<const face::FaceAssets> assets, const GuiOptions& options);
 
 }  // namespace faceg2e::gui

@@ -76,9 +76,10 @@ void ImGuiVulkanBackend::on_swapchain_recreated(const render::FramePresenter& pr
   ImGui_ImplVulkan_SetMinImageCount(std::max(2u, presenter.min_image_count()));
 }
 
-void ImGuiVulkanBackend::new_frame() {
+void ImGuiVulkanBackend::new_frame(const std::function<void()>& before_imgui) {
   ImGui_ImplVulkan_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  if (before_imgui) before_imgui();
   ImGui::NewFrame();
 }
 

@@ -3,6 +3,8 @@
 // the font texture, torn down in reverse order.
 #include <vulkan/vulkan.h>
 
+#include <functional>
+
 #include "render/vk_handle.h"
 
 struct GLFWwindow;
@@ -22,7 +24,9 @@ class ImGuiVulkanBackend {
   ImGuiVulkanBackend(const ImGuiVulkanBackend&) = delete;
   ImGuiVulkanBackend& operator=(const ImGuiVulkanBackend&) = delete;
 
-  void new_frame();
+  // before_imgui runs after the platform backend read the window's input and before
+  // ImGui::NewFrame(): scripted input replaces it there.
+  void new_frame(const std::function<void()>& before_imgui = {});
   // After the presenter re-created its swapchain (the image count may change).
   void on_swapchain_recreated(const render::FramePresenter& presenter);
   // Inside the presenter's render pass.

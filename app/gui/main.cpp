@@ -3,12 +3,13 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/gui/gui_app.h"
-#include "core/face/face_model.h"
+#include "core/face/face_assets.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
 
@@ -17,9 +18,20 @@ int main(int argc, char** argv) {
                ": text-guided 3D face generation and editing"};
   std::string face_model;
   std::string screenshot;
+  std::string project, script, frame_log, models_dir;
   faceg2e::gui::GuiOptions options;
+  app.add_option("PROJECT_DIR", project, "A project folder to open");
   app.add_option("--face-model", face_model,
                  "The F3DM face model (default: the documented search order)");
+  app.add_option("--script", script,
+                 "Play a script of clicks, typing and checks against the window, then exit with "
+                 "its result (see app/gui/script_player.h)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--frame-log", frame_log,
+                 "Write a CSV of frame times (time_s,frame_ms,job_running) at exit");
+  app.add_option("--models", models_dir,
+                 "Models folder for this run (overrides the settings; not saved)");
+  app.add_option("--device", options.device, "cpu or cuda (overrides the settings; not saved)");
   app.add_option("--screenshot", screenshot,
                  "Render a few frames, write the full window to this PNG and exit");
   app.add_option("--width", options.width, "Window width in pixels")->check(CLI::Range(64, 16384));
@@ -39,16 +51,13 @@ int main(int argc, char** argv) {
       {"textured", faceg2e::render::ShadingMode::textured},
       {"grey", faceg2e::render::ShadingMode::grey},
       {"normals", faceg2e::render::ShadingMode::normals}};
-  const std::map<std::string, faceg2e::render::OverlayMode> overlay_names = {
-      {"none", faceg2e::render::OverlayMode::none},
-      {"regions", faceg2e::render::OverlayMode::region_labels},
-      {"weights", faceg2e::render::OverlayMode::scalar_map}};
   app.add_option("--display", options.view.shading, "Initial shading: textured, grey or normals")
       ->transform(CLI::CheckedTransformer(shading_names, CLI::ignore_case));
-  app.add_option("--overlay", options.view.overlay, "Initial overlay: none, regions or weights")
-      ->transform(CLI::CheckedTransformer(overlay_names, CLI::ignore_case));
+  std::string overlay;
+  app.add_option("--overlay", overlay, "Initial overlay: none, regions or weights")
+      ->check(CLI::IsMember({"none", "regions", "weights"}, CLI::ignore_case));
   app.add_option("--export", options.export_path,
-                 "Export the face (OBJ path or folder) at start, like the Export... button");
+                 "Export the face (OBJ path or folder) at start, like the Export button");
   app.add_option(
          "--weight-map", options.weight_map,
          "Grey PNG in the atlas layout for the weight-map overlay (0 = black ... 1 = white)")
@@ -62,13 +71,20 @@ int main(int argc, char** argv) {
     options.resize_width = resize_to[0];
     options.resize_height = resize_to[1];
   }
+  options.initial_overlay = overlay;
+  if (!project.empty()) options.project = project;
+  if (!script.empty()) options.script = script;
+  if (!frame_log.empty()) options.frame_log = frame_log;
+  if (!models_dir.empty()) options.models_dir = models_dir;
 
   try {
-    const auto path = faceg2e::require_face_model(
-        face_model.empty() ? std::nullopt : std::optional<std::filesystem::path>(face_model));
-    faceg2e::face::FaceModel model = faceg2e::face::load_f3dm(path);
+    std::string warning;
+    auto assets = std::make_shared<const faceg2e::face::FaceAssets>(faceg2e::face::FaceAssets::load(
+        face_model.empty() ? std::nullopt : std::optional<std::filesystem::path>(face_model),
+        &warning));
+    if (!warning.empty()) std::fprintf(stderr, "faceg2e: warning: %s\n", warning.c_str());
     if (!screenshot.empty()) options.screenshot = screenshot;
-    return faceg2e::gui::run_gui(std::move(model), options);
+    return faceg2e::gui::run_gui(std::move(assets), options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "faceg2e: %s\n", e.what());
     return 1;

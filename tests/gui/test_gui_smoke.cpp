@@ -12,49 +12,15 @@
 #include <string>
 
 #include "core/util/image_io.h"
+#include "tests/gui/gui_run.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-RunResult run(const std::string& command) {
-  RunResult r;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe))
-    r.output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-// xvfb-run -a picks the first free display from -n upward; tests started at the same moment
-// (ctest -j) would race for the same number, so each process starts its search elsewhere.
-std::string xvfb(const std::string& screen = "") {
-  std::string cmd = "xvfb-run -a -n " + std::to_string(100 + getpid() % 800);
-  if (!screen.empty()) cmd += " -s '-screen 0 " + screen + "'";
-  return cmd + " ";
-}
-
-// Runs under Xvfb, retrying when the X server itself failed to start (a display-number race).
-RunResult run_gui(const std::string& args, const std::string& env = "",
-                  const std::string& screen = "1280x1024x24") {
-  RunResult r;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    r = run(env + " " + xvfb(screen) + args);
-    if (r.output.find("Server is already active") == std::string::npos &&
-        r.output.find("xvfb-run: error") == std::string::npos)
-      break;
-    usleep(200000 * (attempt + 1));
-  }
-  return r;
-}
+using faceg2e::testing::run;
+using faceg2e::testing::run_gui;
+using faceg2e::testing::RunResult;
 
 const fs::path k_binary = fs::path(FACEG2E_BINARY_DIR) / "app" / "faceg2e";
 const fs::path k_model = fs::path(FACEG2E_SHARED_DIR) / "data/ict-facekit/ict_facekit_full.f3dm";
@@ -79,7 +45,8 @@ class GuiSmoke : public ::testing::Test {
 TEST_F(GuiSmoke, ScreenshotShowsPanelAndFace) {
   if (!fs::exists(k_model)) GTEST_SKIP() << "no face model at " << k_model;
   const fs::path shot = dir_ / "shot.png";
-  const int width = 900, height = 600;
+  // The layout: a 380-wide panel on the left, a 320-wide one on the right, the viewport between.
+  const int width = 1100, height = 640;
   const RunResult r =
       run_gui("'" + k_binary.string() + "' --face-model '" + k_model.string() + "' --screenshot '" +
               shot.string() + "' --width " + std::to_string(width) + " --height " +
@@ -115,7 +82,7 @@ TEST_F(GuiSmoke, ScreenshotShowsPanelAndFace) {
   EXPECT_GT(panel_light, 50) << "no panel text on the left";
 
   // Face: the middle of the viewport (right of the panel) is lit skin, not the backdrop.
-  const int vx0 = 360, vcx = vx0 + (width - vx0) / 2, vcy = height / 2;
+  const int vx0 = 380, vx1 = width - 320, vcx = (vx0 + vx1) / 2, vcy = height / 2;
   int face = 0, probes = 0;
   double r_sum = 0, b_sum = 0;
   for (int y = vcy - 60; y <= vcy + 60; y += 6)
@@ -132,7 +99,7 @@ TEST_F(GuiSmoke, ScreenshotShowsPanelAndFace) {
   EXPECT_GT(face, probes * 3 / 4) << "the viewport centre does not show the face";
   EXPECT_GT(r_sum, b_sum) << "the face should be skin-toned (red over blue)";
   // Backdrop at the viewport corner.
-  const auto* corner = px(width - 5, 5);
+  const auto* corner = px(vx1 - 5, 5);
   EXPECT_LT((corner[0] + corner[1] + corner[2]) / 3, 70);
 }
 
@@ -208,14 +175,14 @@ TEST_F(GuiSmoke, WeightMapOverlayShowsAsHeat) {
   const fs::path shot = dir_ / "heat.png";
   const RunResult r = run_gui(
       "'" + k_binary.string() + "' --face-model '" + k_model.string() + "' --screenshot '" +
-      shot.string() + "' --width 700 --height 500 --msaa 1 --overlay weights --weight-map '" +
+      shot.string() + "' --width 1100 --height 600 --msaa 1 --overlay weights --weight-map '" +
       weights.string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const faceg2e::Image8 img = faceg2e::read_image(shot, 4);
-  // Sample the face in the middle of the viewport (x from 360 to 700).
+  // Sample the face in the middle of the viewport (x from 380 to 780).
   double red = 0, green = 0, blue = 0;
-  for (int y = 200; y < 300; y += 4)
-    for (int x = 500; x < 560; x += 4) {
+  for (int y = 250; y < 350; y += 4)
+    for (int x = 550; x < 610; x += 4) {
       const auto* p = &img.pixels[(std::size_t(y) * img.width + x) * 4];
       red += p[0];
       green += p[1];
