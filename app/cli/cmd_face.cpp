@@ -17,6 +17,7 @@
 #include "core/session/texture_padding.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
+#include "core/util/staged_folder.h"
 
 namespace faceg2e::cli {
 namespace {
@@ -101,9 +102,20 @@ void run_info(const std::string& flag) {
 
 struct NewArgs {
   std::string out, identity, expression, albedo, face_model;
+  bool force = false;
 };
 
+// Output folders are written whole (core/util/staged_folder.h): refused when they exist unless
+// --force, created beside the target and swapped in when complete.
+StagedFolder staged_output(const std::string& out, bool force) {
+  StagedFolder::Options o;
+  o.force = force;
+  return StagedFolder(out, o);
+}
+
 void run_new(const NewArgs& a) {
+  StagedFolder folder =
+      staged_output(a.out, a.force);  // before any work: fails in the first second
   const face::FaceModel m = load_model(a.face_model);
   session::ProjectState p;
   p.face_model_name = session::face_model_name(m);
@@ -123,7 +135,8 @@ void run_new(const NewArgs& a) {
                   {"identity_file", a.identity},
                   {"expression_file", a.expression},
                   {"albedo_file", a.albedo}};
-  session::save_project(a.out, p);
+  session::save_project(folder.path(), p);
+  folder.commit();
   std::printf("wrote project %s (%zu identity, %zu expression coefficients, %s albedo)\n",
               a.out.c_str(), p.face.coeffs.identity.size(), p.face.coeffs.expression.size(),
               p.face.albedo.empty() ? "default" : "custom");
@@ -132,13 +145,18 @@ void run_new(const NewArgs& a) {
 struct ExportArgs {
   std::string project, face_model, out;
   int texture_size = 1024;
+  std::string units = "m";
+  bool force = false;
 };
 
 void run_export(const ExportArgs& a) {
+  StagedFolder folder =
+      staged_output(a.out, a.force);  // before any work: fails in the first second
   const face::FaceModel m = load_model(a.face_model);
   session::FaceState state;
   session::ExportOptions opt;
   opt.texture_size = a.texture_size;
+  opt.units = session::parse_export_units(a.units);
   if (!a.project.empty()) {
     session::ProjectState p = session::load_project(a.project);
     if (!p.face_model_name.empty() && p.face_model_name != session::face_model_name(m))
@@ -151,9 +169,14 @@ void run_export(const ExportArgs& a) {
                               a.project.empty() ? "export" : "project " + a.project);
   const face::UvAtlas atlas = face::build_uv_atlas(m);
   const auto regions = try_regions(m);
-  const auto r = session::export_obj(m, atlas, state, a.out, opt, regions ? &*regions : nullptr);
-  std::printf("wrote %s\n      %s\n      %s\n      %s\n", r.obj.string().c_str(),
-              r.mtl.string().c_str(), r.texture.string().c_str(), r.sidecar.string().c_str());
+  const auto r =
+      session::export_obj(m, atlas, state, folder.path(), opt, regions ? &*regions : nullptr);
+  folder.commit();
+  const fs::path out(a.out);
+  std::printf("wrote %s\n      %s\n      %s\n      %s\n", (out / r.obj.filename()).string().c_str(),
+              (out / r.mtl.filename()).string().c_str(),
+              (out / r.texture.filename()).string().c_str(),
+              (out / r.sidecar.filename()).string().c_str());
 }
 
 }  // namespace
@@ -179,7 +202,11 @@ void register_face_commands(CLI::App& app) {
   {
     auto* cmd = app.add_subcommand("new", "Make a project folder holding one face state");
     auto a = std::make_shared<NewArgs>();
-    cmd->add_option("--out", a->out, "project folder to write")->required();
+    cmd->option_defaults()->always_capture_default();
+    cmd->add_option("--out", a->out, "project folder to write (an existing one needs --force)")
+        ->required();
+    cmd->add_flag("--force", a->force,
+                  "replace an existing --out folder (atomically, when the new one is complete)");
     cmd->add_option("--identity", a->identity,
                     "JSON list of identity coefficients (missing modes are 0)");
     cmd->add_option("--expression", a->expression,
@@ -194,12 +221,19 @@ void register_face_commands(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "export", "Export a project (or the default face) as OBJ + MTL + PNG + JSON");
     auto a = std::make_shared<ExportArgs>();
-    cmd->add_option("--project", a->project, "project folder (default: the default face)");
+    cmd->option_defaults()->always_capture_default();
+    cmd->add_option("--project", a->project, "project folder")->default_str("the default face");
     cmd->add_option("--face-model", a->face_model,
                     "F3DM file (default: the documented search order)");
-    cmd->add_option("--out", a->out, "output folder")->required();
+    cmd->add_option("--out", a->out, "output folder (an existing one needs --force)")->required();
+    cmd->add_flag("--force", a->force,
+                  "replace an existing --out folder (atomically, when the new export is complete)");
     cmd->add_option("--texture-size", a->texture_size, "albedo texture size")
         ->check(CLI::IsMember({1024, 2048, 4096}));
+    cmd->add_option("--units", a->units,
+                    "OBJ vertex units: m (metres, what Blender and glTF expect) or cm (the face "
+                    "model's own)")
+        ->check(CLI::IsMember({"m", "cm"}));
     cmd->callback([a] { run_export(*a); });
   }
 }

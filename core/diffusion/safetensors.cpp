@@ -3,9 +3,8 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -32,11 +31,11 @@ struct DtypeDesc {
 };
 
 constexpr DtypeDesc kDtypes[] = {
-    {"F32", StDtype::F32, 4, torch::kFloat},    {"F16", StDtype::F16, 2, torch::kHalf},
+    {"F32", StDtype::F32, 4, torch::kFloat},      {"F16", StDtype::F16, 2, torch::kHalf},
     {"BF16", StDtype::BF16, 2, torch::kBFloat16}, {"F64", StDtype::F64, 8, torch::kDouble},
-    {"I64", StDtype::I64, 8, torch::kLong},     {"I32", StDtype::I32, 4, torch::kInt},
-    {"I16", StDtype::I16, 2, torch::kShort},    {"I8", StDtype::I8, 1, torch::kChar},
-    {"U8", StDtype::U8, 1, torch::kByte},       {"BOOL", StDtype::BOOL, 1, torch::kBool},
+    {"I64", StDtype::I64, 8, torch::kLong},       {"I32", StDtype::I32, 4, torch::kInt},
+    {"I16", StDtype::I16, 2, torch::kShort},      {"I8", StDtype::I8, 1, torch::kChar},
+    {"U8", StDtype::U8, 1, torch::kByte},         {"BOOL", StDtype::BOOL, 1, torch::kBool},
 };
 
 const DtypeDesc& desc_of(StDtype d) {
@@ -45,7 +44,8 @@ const DtypeDesc& desc_of(StDtype d) {
   throw Error("unknown safetensors dtype enum");
 }
 
-const DtypeDesc& desc_of_scalar(torch::ScalarType s, const std::string& file, const std::string& name) {
+const DtypeDesc& desc_of_scalar(torch::ScalarType s, const std::string& file,
+                                const std::string& name) {
   for (const auto& x : kDtypes)
     if (x.scalar == s) return x;
   throw FormatError(file, "tensor '" + name + "': dtype " + std::string(c10::toString(s)) +
@@ -54,6 +54,42 @@ const DtypeDesc& desc_of_scalar(torch::ScalarType s, const std::string& file, co
 
 bool is_float(StDtype d) {
   return d == StDtype::F32 || d == StDtype::F16 || d == StDtype::BF16 || d == StDtype::F64;
+}
+
+// Why a file that fails the header checks is not a safetensors file, in words a user can act
+// on: what its first bytes look like.
+std::string not_safetensors_reason(const unsigned char* bytes, std::uint64_t size) {
+  const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(size, 24));
+  std::string head;
+  bool text = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char c = bytes[i];
+    if (c == '\n' || c == '\r' || c == '\t')
+      head += ' ';
+    else if (c >= 0x20 && c < 0x7F)
+      head += static_cast<char>(c);
+    else {
+      text = false;
+      head += '.';
+    }
+  }
+  std::size_t first = 0;
+  while (first < n && (bytes[first] == ' ' || bytes[first] == '\n' || bytes[first] == '\r' ||
+                       bytes[first] == '\t'))
+    ++first;
+  std::string kind;
+  if (n >= 2 && bytes[0] == 'P' && bytes[1] == 'K')
+    kind = "a zip archive (a PyTorch .ckpt/.pt?)";
+  else if (n >= 1 && bytes[0] == 0x80)
+    kind = "a Python pickle";
+  else if (first < n && (bytes[first] == '{' || bytes[first] == '['))
+    kind = "JSON text";
+  else if (text)
+    kind = "a text file";
+  else
+    kind = "binary data of another format";
+  return "not a safetensors file: it looks like " + kind + " (it starts with \"" + head +
+         "\"); a safetensors file starts with an 8-byte header length followed by a JSON header";
 }
 
 std::uint64_t read_u64_le(const unsigned char* p) {
@@ -87,7 +123,7 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
   const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
   if (size < 8) {
     ::close(fd);
-    throw FormatError(file, "file is " + std::to_string(size) +
+    throw FormatError(file, "not a safetensors file: it is " + std::to_string(size) +
                                 " bytes, too short for the 8-byte header length");
   }
   void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -99,12 +135,20 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
   const auto* bytes = static_cast<const unsigned char*>(m);
 
   const std::uint64_t header_len = read_u64_le(bytes);
+  // The JSON header starts right after the length: anything else is another kind of file, and
+  // saying so beats reporting an absurd header length (a JSON file's first 8 bytes read as one).
+  if (header_len > size - 8 || header_len < 2 || bytes[8] != '{')
+    throw FormatError(file, not_safetensors_reason(bytes, size) + " (header length field " +
+                                std::to_string(header_len) + ", file size " + std::to_string(size) +
+                                ")");
   if (header_len > size - 8)
     throw FormatError(file, "header length " + std::to_string(header_len) +
                                 " exceeds the file size " + std::to_string(size));
   if (header_len > kMaxHeaderBytes)
     throw FormatError(file, "header length " + std::to_string(header_len) + " exceeds 100 MB");
-  if (header_len < 2) throw FormatError(file, "header length " + std::to_string(header_len) + " is too short for JSON");
+  if (header_len < 2)
+    throw FormatError(file,
+                      "header length " + std::to_string(header_len) + " is too short for JSON");
   f->data_offset_ = 8 + header_len;
   const std::uint64_t data_size = size - f->data_offset_;
 
@@ -139,8 +183,10 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
     const auto dt = v.find("dtype");
     const auto sh = v.find("shape");
     const auto off = v.find("data_offsets");
-    if (dt == v.end() || !dt->is_string()) throw FormatError(file, where + ": missing or non-string 'dtype'");
-    if (sh == v.end() || !sh->is_array()) throw FormatError(file, where + ": missing or non-array 'shape'");
+    if (dt == v.end() || !dt->is_string())
+      throw FormatError(file, where + ": missing or non-string 'dtype'");
+    if (sh == v.end() || !sh->is_array())
+      throw FormatError(file, where + ": missing or non-array 'shape'");
     if (off == v.end() || !off->is_array() || off->size() != 2)
       throw FormatError(file, where + ": 'data_offsets' must be an array of two integers");
 
@@ -154,7 +200,8 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
 
     std::uint64_t numel = 1;
     for (const auto& d : *sh) {
-      if (!d.is_number_integer()) throw FormatError(file, where + ": shape entries must be integers");
+      if (!d.is_number_integer())
+        throw FormatError(file, where + ": shape entries must be integers");
       if (d.is_number_unsigned()) {
         const auto u = d.get<std::uint64_t>();
         if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
@@ -175,16 +222,19 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
     const std::uint64_t nbytes = numel * desc->item_size;
 
     for (int i = 0; i < 2; ++i)
-      if (!(*off)[i].is_number_unsigned() && !((*off)[i].is_number_integer() && (*off)[i].get<std::int64_t>() >= 0))
+      if (!(*off)[i].is_number_unsigned() &&
+          !((*off)[i].is_number_integer() && (*off)[i].get<std::int64_t>() >= 0))
         throw FormatError(file, where + ": data_offsets must be non-negative integers");
     info.begin = (*off)[0].get<std::uint64_t>();
     info.end = (*off)[1].get<std::uint64_t>();
     if (info.begin > info.end) throw FormatError(file, where + ": data_offsets begin > end");
     if (info.end > data_size)
       throw FormatError(file, where + ": data_offsets end " + std::to_string(info.end) +
-                                  " beyond the data section (" + std::to_string(data_size) + " bytes)");
+                                  " beyond the data section (" + std::to_string(data_size) +
+                                  " bytes)");
     if (info.end - info.begin != nbytes)
-      throw FormatError(file, where + ": data_offsets span " + std::to_string(info.end - info.begin) +
+      throw FormatError(file, where + ": data_offsets span " +
+                                  std::to_string(info.end - info.begin) +
                                   " bytes but shape and dtype need " + std::to_string(nbytes));
     auto ins = f->tensors_.emplace(name, std::move(info));
     if (!ins.second) throw FormatError(file, where + " appears twice");
@@ -226,7 +276,8 @@ torch::Tensor SafetensorsFile::load(const std::string& name,
                                     c10::optional<torch::ScalarType> dtype) const {
   const StTensorInfo& ti = info(name);
   const DtypeDesc& desc = desc_of(ti.dtype);
-  const torch::ScalarType target = dtype ? *dtype : (is_float(ti.dtype) ? torch::kFloat : desc.scalar);
+  const torch::ScalarType target =
+      dtype ? *dtype : (is_float(ti.dtype) ? torch::kFloat : desc.scalar);
   const auto* src = static_cast<const unsigned char*>(map_) + data_offset_ + ti.begin;
   // from_blob views the read-only mapping; the single copy/conversion below makes it owned.
   // Safetensors data is little-endian like every platform we build for.
@@ -256,13 +307,13 @@ void save_safetensors(const std::filesystem::path& path,
   contig.reserve(tensors.size());
   std::uint64_t offset = 0;
   for (const auto& kv : tensors) {
-    if (kv.first == "__metadata__") throw FormatError(file, "tensor name '__metadata__' is reserved");
+    if (kv.first == "__metadata__")
+      throw FormatError(file, "tensor name '__metadata__' is reserved");
     auto t = kv.second.detach().to(torch::kCPU).contiguous();
     const DtypeDesc& d = desc_of_scalar(t.scalar_type(), file, kv.first);
     const std::uint64_t nbytes = static_cast<std::uint64_t>(t.numel()) * d.item_size;
-    header[kv.first] = {{"dtype", d.name},
-                        {"shape", t.sizes().vec()},
-                        {"data_offsets", {offset, offset + nbytes}}};
+    header[kv.first] = {
+        {"dtype", d.name}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + nbytes}}};
     offset += nbytes;
     contig.push_back(std::move(t));
   }

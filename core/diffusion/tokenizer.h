@@ -48,8 +48,10 @@ class ClipTokenizer {
   // Encoding follows transformers' CLIPTokenizer like the folder path (no html.unescape).
   // Throws NotFoundError when missing, FormatError naming the file when it is not gzip, corrupt,
   // truncated, decompresses to more than kMaxBpeGzBytes, or holds too few / malformed merges.
-  static std::shared_ptr<ClipTokenizer> from_bpe_gz(const std::filesystem::path& gz, TokenizerConfig config = {});
-  static constexpr std::size_t kMaxBpeGzBytes = std::size_t{16} << 20;  // the real file inflates to 3.2 MB
+  static std::shared_ptr<ClipTokenizer> from_bpe_gz(const std::filesystem::path& gz,
+                                                    TokenizerConfig config = {});
+  static constexpr std::size_t kMaxBpeGzBytes = std::size_t{16}
+                                                << 20;  // the real file inflates to 3.2 MB
 
   // BOS + ids + EOS, not truncated, not padded (transformers' input_ids without padding).
   std::vector<std::int64_t> encode_unpadded(const std::string& text) const;
@@ -57,6 +59,14 @@ class ClipTokenizer {
   std::vector<std::int64_t> encode_padded(const std::string& text) const;
   // The token strings of encode_unpadded (byte-level unicode form, "</w>" suffixes).
   std::vector<std::string> tokens(const std::string& text) const;
+  // Token strings back to text, as transformers' decode does: byte stand-ins to bytes, "</w>"
+  // to a space. The text is the tokenizer's normalised form (lower case, collapsed spaces).
+  std::string decode_tokens(const std::vector<std::string>& tokens) const;
+  // What encode_padded(text) cuts off: the text of the tokens past max_length - 2, empty when
+  // the prompt fits. For the "prompt too long" warning (as A1111 shows it) before a run.
+  std::string dropped_text(const std::string& text) const;
+  // The number of text tokens (without BOS/EOS); more than max_length() - 2 are truncated.
+  std::size_t count_tokens(const std::string& text) const;
 
   // Positions in encode_padded(prompt) of the tokens of `word` (every occurrence of the whole
   // token sequence of `word`; e.g. "lips" in "make her lips red" -> {3}). Empty if absent or
@@ -76,18 +86,20 @@ class ClipTokenizer {
   ClipTokenizer() = default;
   // Shared by every loader: takes the tables, builds the byte map, special ids and added tokens.
   // `source` names the file that errors (e.g. a special token missing from the vocabulary) blame.
-  void init(std::unordered_map<std::string, std::int64_t> encoder, const std::vector<std::string>& merges,
-            TokenizerConfig config, const std::string& source);
+  void init(std::unordered_map<std::string, std::int64_t> encoder,
+            const std::vector<std::string>& merges, TokenizerConfig config,
+            const std::string& source);
   // ids of the text without BOS/EOS.
-  std::vector<std::int64_t> encode_body(const std::string& text, std::vector<std::string>* tokens) const;
+  std::vector<std::int64_t> encode_body(const std::string& text,
+                                        std::vector<std::string>* tokens) const;
   void tokenize_chunk(const std::string& chunk, std::vector<std::string>& out) const;
   std::string bpe(const std::string& token) const;
 
   TokenizerConfig config_;
   std::unordered_map<std::string, std::int64_t> encoder_;
   std::unordered_map<std::string, int> merge_ranks_;  // "a b" -> rank
-  std::string byte_encoder_[256];                       // byte -> its unicode stand-in (UTF-8)
-  std::vector<std::string> added_tokens_;               // split out of raw text, longest first
+  std::string byte_encoder_[256];                     // byte -> its unicode stand-in (UTF-8)
+  std::vector<std::string> added_tokens_;             // split out of raw text, longest first
   std::int64_t bos_id_ = 0, eos_id_ = 0, pad_id_ = 0;
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<std::string, std::string> cache_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/face/atlas_seams.h"
 #include "core/util/error.h"
 
 namespace faceg2e::face {
@@ -186,6 +187,7 @@ Image8 default_albedo(const FaceModel& model, const UvAtlas& atlas, int size,
   const int radius = std::max(1, int(std::lround(p.blur_radius_per_1024 * size / 1024.0f)));
   for (int c : {kCellFace, kCellHead})
     blur_rect(img, to_pixels(atlas.cells[c].rect, size), radius, 3);
+  if (p.level_seams) level_atlas_seams(model, atlas, size, img.rgb);
 
   Image8 out;
   out.width = out.height = size;

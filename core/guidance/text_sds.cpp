@@ -109,8 +109,6 @@ GuidanceResult TextSdsGuidance::compute(const torch::Tensor& input, bool input_i
   return {sds_surrogate_loss(z, grad), report};
 }
 
-namespace {
-
 std::shared_ptr<diffusion::ClipTokenizer> find_tokenizer(const diffusion::ModelInfo& info,
                                                          const SdLoadOptions& o) {
   std::vector<fs::path> tried;
@@ -140,8 +138,6 @@ std::shared_ptr<diffusion::ClipTokenizer> find_tokenizer(const diffusion::ModelI
   throw NotFoundError(msg + ". Put a tokenizer/ folder beside the checkpoint, or pass --clip-vocab "
                             "(scripts/fetch-clip-vocab.sh installs OpenAI's file where it is found by default).");
 }
-
-}  // namespace
 
 LoadedSd load_text_sds(const SdLoadOptions& o) {
   const diffusion::ModelInfo info = diffusion::inspect_model(o.checkpoint);

@@ -5,6 +5,8 @@
 #include <cstdlib>
 
 #include "core/diffusion/checkpoint.h"
+#include "core/diffusion/tokenizer.h"
+#include "core/guidance/text_sds.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
 
@@ -14,11 +16,16 @@ namespace fs = std::filesystem;
 
 const char* role_name(ModelRole role) {
   switch (role) {
-    case ModelRole::kGeometrySd: return "geometry model (Stable Diffusion 2.x, --sd21)";
-    case ModelRole::kTextureSd: return "texture model (Stable Diffusion 1.x, --sd15)";
-    case ModelRole::kControlNetDepth: return "texture control model (ControlNet depth for SD 1.x, --controlnet-depth)";
-    case ModelRole::kTexturePrior: return "UV texture prior (SD-compatible UNet, --texture-prior)";
-    case ModelRole::kIp2p: return "editing model (InstructPix2Pix, --ip2p)";
+    case ModelRole::kGeometrySd:
+      return "geometry model (Stable Diffusion 2.x, --sd21)";
+    case ModelRole::kTextureSd:
+      return "texture model (Stable Diffusion 1.x, --sd15)";
+    case ModelRole::kControlNetDepth:
+      return "texture control model (ControlNet depth for SD 1.x, --controlnet-depth)";
+    case ModelRole::kTexturePrior:
+      return "UV texture prior (SD-compatible UNet, --texture-prior)";
+    case ModelRole::kIp2p:
+      return "editing model (InstructPix2Pix, --ip2p)";
   }
   return "?";
 }
@@ -26,7 +33,8 @@ const char* role_name(ModelRole role) {
 const char* role_expected_format(ModelRole role) {
   switch (role) {
     case ModelRole::kControlNetDepth:
-      return "a ControlNet .safetensors (lllyasviel control_*depth* or diffusers controlnet folder)";
+      return "a ControlNet .safetensors (lllyasviel control_*depth* or diffusers controlnet "
+             "folder)";
     case ModelRole::kTexturePrior:
       return "a diffusers UNet folder (config.json + diffusion_pytorch_model.safetensors)";
     default:
@@ -56,7 +64,8 @@ std::vector<fs::path> candidates(const fs::path& root) {
   std::error_code ec;
   if (looks_like_model(root) && fs::is_directory(root, ec)) return {root};
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
-  if (ec) throw NotFoundError("models folder " + root.string() + " cannot be read: " + ec.message());
+  if (ec)
+    throw NotFoundError("models folder " + root.string() + " cannot be read: " + ec.message());
   for (; it != end; it.increment(ec)) {
     if (ec) break;
     if (it.depth() > 3) {
@@ -83,7 +92,8 @@ std::optional<ModelRole> classify(const diffusion::ModelInfo& info, const fs::pa
     if (name.find("depth") != std::string::npos || name.find("controlnet") != std::string::npos)
       return ModelRole::kControlNetDepth;
   }
-  if (info.kind == "unet" && name.find("texture") != std::string::npos) return ModelRole::kTexturePrior;
+  if (info.kind == "unet" && name.find("texture") != std::string::npos)
+    return ModelRole::kTexturePrior;
   return std::nullopt;
 }
 
@@ -92,6 +102,78 @@ void check_explicit(const std::optional<fs::path>& path, ModelRole role) {
   if (!fs::exists(*path))
     throw NotFoundError(std::string(role_name(role)) + ": " + path->string() +
                         " does not exist (expected " + role_expected_format(role) + ")");
+}
+
+// What a model is, in the words of the role warnings ("SD 1.x", "a ControlNet", ...).
+std::string describe_kind(const diffusion::ModelInfo& info) {
+  if (info.kind == "sd1") return "SD 1.x";
+  if (info.kind == "sd2") return "SD 2.x";
+  if (info.kind == "ip2p" || info.kind == "ip2p-unet") return "an InstructPix2Pix model";
+  if (info.kind == "controlnet") return "a ControlNet";
+  if (info.kind == "unet")
+    return "a bare UNet" + (info.version.empty() ? std::string() : " (" + info.version + ")");
+  if (info.kind == "vae") return "a VAE";
+  if (info.kind == "text-encoder") return "a text encoder";
+  if (info.kind == "tokenizer") return "a tokenizer";
+  if (info.kind == "scheduler") return "a scheduler config";
+  return "a model of kind '" + info.kind + "'";
+}
+
+// The kinds each role runs with, and the short name used in warnings.
+bool kind_fits(ModelRole role, const std::string& kind) {
+  switch (role) {
+    case ModelRole::kGeometrySd:
+      return kind == "sd2";
+    case ModelRole::kTextureSd:
+      return kind == "sd1";
+    case ModelRole::kControlNetDepth:
+      return kind == "controlnet";
+    case ModelRole::kTexturePrior:
+      return kind == "unet" || kind == "sd1";
+    case ModelRole::kIp2p:
+      return kind == "ip2p" || kind == "ip2p-unet";
+  }
+  return false;
+}
+
+const char* role_short(ModelRole role, const char** expects) {
+  switch (role) {
+    case ModelRole::kGeometrySd:
+      *expects = "SD 2.x";
+      return "the geometry model (--sd21)";
+    case ModelRole::kTextureSd:
+      *expects = "SD 1.x";
+      return "the texture model (--sd15)";
+    case ModelRole::kControlNetDepth:
+      *expects = "a ControlNet depth model";
+      return "the texture control model (--controlnet-depth)";
+    case ModelRole::kTexturePrior:
+      *expects = "an SD 1.x-compatible UNet";
+      return "the UV texture prior (--texture-prior)";
+    case ModelRole::kIp2p:
+      *expects = "InstructPix2Pix";
+      return "the editing model (--ip2p)";
+  }
+  *expects = "?";
+  return "?";
+}
+
+// Kinds that can never play an SD role (they hold no UNet): an error, not a warning.
+bool kind_is_part(const std::string& kind) {
+  return kind == "vae" || kind == "text-encoder" || kind == "tokenizer" || kind == "scheduler";
+}
+
+void check_role(const std::optional<fs::path>& path, ModelRole role,
+                std::vector<std::string>& warnings) {
+  if (!path) return;
+  const diffusion::ModelInfo info = diffusion::inspect_model(*path);  // throws naming the file
+  if (kind_fits(role, info.kind)) return;
+  const char* expects = nullptr;
+  const std::string what = role_short(role, &expects);
+  const std::string msg = describe_kind(info) + " given as " + what + ", which expects " + expects +
+                          " (" + path->string() + ")";
+  if (kind_is_part(info.kind)) throw Error(msg + ": it holds no UNet and cannot play this role");
+  warnings.push_back(msg);
 }
 
 }  // namespace
@@ -103,13 +185,22 @@ ResolvedModels resolve_models(const ModelSelection& s) {
   check_explicit(s.controlnet_depth, ModelRole::kControlNetDepth);
   check_explicit(s.texture_prior, ModelRole::kTexturePrior);
   check_explicit(s.ip2p, ModelRole::kIp2p);
+  if (s.clip_vocab && !fs::is_regular_file(*s.clip_vocab))
+    throw NotFoundError("--clip-vocab " + s.clip_vocab->string() +
+                        " does not exist (expected CLIP's bpe_simple_vocab_16e6.txt.gz)");
+  check_role(s.sd21, ModelRole::kGeometrySd, r.warnings);
+  check_role(s.sd15, ModelRole::kTextureSd, r.warnings);
+  check_role(s.controlnet_depth, ModelRole::kControlNetDepth, r.warnings);
+  check_role(s.texture_prior, ModelRole::kTexturePrior, r.warnings);
+  check_role(s.ip2p, ModelRole::kIp2p, r.warnings);
   r.geometry_sd = s.sd21;
   r.texture_sd = s.sd15;
   r.controlnet_depth = s.controlnet_depth;
   r.texture_prior = s.texture_prior;
   r.ip2p = s.ip2p;
   if (!s.models_dir) return r;
-  if (!fs::exists(*s.models_dir)) throw NotFoundError("models folder " + s.models_dir->string() + " does not exist");
+  if (!fs::exists(*s.models_dir))
+    throw NotFoundError("models folder " + s.models_dir->string() + " does not exist");
   for (const fs::path& p : candidates(*s.models_dir)) {
     diffusion::ModelInfo info;
     try {
@@ -123,15 +214,26 @@ ResolvedModels resolve_models(const ModelSelection& s) {
     auto assign = [&](std::optional<fs::path>& slot) {
       if (!slot) {
         slot = p;
-        r.notes.push_back(std::string(role_name(*role)) + ": " + p.string() + " (" + info.kind + ")");
+        r.notes.push_back(std::string(role_name(*role)) + ": " + p.string() + " (" + info.kind +
+                          ")");
       }
     };
     switch (*role) {
-      case ModelRole::kGeometrySd: assign(r.geometry_sd); break;
-      case ModelRole::kTextureSd: assign(r.texture_sd); break;
-      case ModelRole::kControlNetDepth: assign(r.controlnet_depth); break;
-      case ModelRole::kTexturePrior: assign(r.texture_prior); break;
-      case ModelRole::kIp2p: assign(r.ip2p); break;
+      case ModelRole::kGeometrySd:
+        assign(r.geometry_sd);
+        break;
+      case ModelRole::kTextureSd:
+        assign(r.texture_sd);
+        break;
+      case ModelRole::kControlNetDepth:
+        assign(r.controlnet_depth);
+        break;
+      case ModelRole::kTexturePrior:
+        assign(r.texture_prior);
+        break;
+      case ModelRole::kIp2p:
+        assign(r.ip2p);
+        break;
     }
   }
   return r;
@@ -139,15 +241,42 @@ ResolvedModels resolve_models(const ModelSelection& s) {
 
 fs::path require_role(const std::optional<fs::path>& path, ModelRole role) {
   if (path && !path->empty()) return *path;
-  throw NotFoundError(std::string("missing ") + role_name(role) + ": pass it explicitly or a --models " +
-                      "folder that holds " + role_expected_format(role));
+  throw NotFoundError(std::string("missing ") + role_name(role) +
+                      ": pass it explicitly or a --models " + "folder that holds " +
+                      role_expected_format(role));
 }
 
-fs::path find_clip_vocab(const std::optional<fs::path>& explicit_path, std::vector<std::string>* tried) {
+PromptFit check_prompt_fit(const fs::path& checkpoint, const std::optional<fs::path>& clip_vocab,
+                           const std::string& prompt) {
+  guidance::SdLoadOptions o;
+  o.checkpoint = checkpoint;
+  o.clip_vocab = clip_vocab;
+  const auto tok = guidance::find_tokenizer(diffusion::inspect_model(checkpoint), o);
+  PromptFit f;
+  f.tokens = tok->count_tokens(prompt);
+  f.max_tokens = static_cast<std::size_t>(std::max(0, tok->max_length() - 2));
+  f.dropped = tok->dropped_text(prompt);
+  return f;
+}
+
+fs::path find_clip_vocab(const std::optional<fs::path>& explicit_path,
+                         std::vector<std::string>* tried) {
   const std::string name = "bpe_simple_vocab_16e6.txt.gz";
   std::vector<fs::path> places;
-  if (explicit_path) places.push_back(*explicit_path);
-  if (const char* env = std::getenv("FACEG2E_CLIP_VOCAB")) places.emplace_back(env);
+  // An explicit setting that points nowhere is an error, not a reason to use another file.
+  std::error_code ec;
+  if (explicit_path) {
+    if (tried) tried->push_back(explicit_path->string());
+    if (fs::is_regular_file(*explicit_path, ec)) return *explicit_path;
+    throw NotFoundError("--clip-vocab " + explicit_path->string() + " does not exist (expected " +
+                        name + ")");
+  }
+  if (const char* env = std::getenv("FACEG2E_CLIP_VOCAB"); env && *env) {
+    if (tried) tried->push_back(env);
+    if (fs::is_regular_file(env, ec)) return env;
+    throw NotFoundError(std::string("FACEG2E_CLIP_VOCAB=") + env + " does not exist (expected " +
+                        name + "); fix the path or unset the variable");
+  }
   fs::path xdg;
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
     xdg = x;
@@ -157,7 +286,6 @@ fs::path find_clip_vocab(const std::optional<fs::path>& explicit_path, std::vect
   places.push_back(shared_dir() / "data" / "clip" / name);
   for (const auto& p : places) {
     if (tried) tried->push_back(p.string());
-    std::error_code ec;
     if (fs::is_regular_file(p, ec)) return p;
   }
   return {};

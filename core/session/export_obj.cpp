@@ -43,11 +43,14 @@ constexpr PlainMaterial kPlainMaterials[] = {
 
 std::string obj_text(const face::FaceModel& m, const face::UvAtlas& atlas,
                      const std::vector<float>& positions, const std::vector<float>& normals,
-                     const std::string& mtl_name, const std::vector<std::string>& face_material) {
+                     const std::string& mtl_name, const std::vector<std::string>& face_material,
+                     ExportUnits units) {
   std::string out;
   out.reserve(std::size_t(m.num_vertices) * 80 + std::size_t(m.num_faces) * 60);
-  out += "# FaceG2E " + app_version() +
-         " export. Units: centimetres; right-handed, +Y up, face looks toward +Z.\n";
+  // The model is in centimetres.
+  const float scale = units == ExportUnits::kMetres ? 0.01f : 1.0f;
+  out += "# FaceG2E " + app_version() + " export. Units: " + units_name(units) +
+         "; right-handed, +Y up, face looks toward +Z.\n";
   out +=
       "# Face model: ICT-FaceKit (MIT, Copyright (c) 2020 USC Institute for Creative "
       "Technologies);\n";
@@ -55,11 +58,11 @@ std::string obj_text(const face::FaceModel& m, const face::UvAtlas& atlas,
   out += "mtllib " + mtl_name + "\n";
   for (int v = 0; v < m.num_vertices; ++v) {
     out += "v ";
-    append_float(out, positions[3 * v]);
+    append_float(out, positions[3 * v] * scale);
     out += ' ';
-    append_float(out, positions[3 * v + 1]);
+    append_float(out, positions[3 * v + 1] * scale);
     out += ' ';
-    append_float(out, positions[3 * v + 2]);
+    append_float(out, positions[3 * v + 2] * scale);
     out += '\n';
   }
   for (int t = 0; t < m.num_uvs; ++t) {
@@ -117,6 +120,16 @@ std::string mtl_text(const std::string& texture_name, const std::set<std::string
 }
 
 }  // namespace
+
+ExportUnits parse_export_units(const std::string& s) {
+  if (s == "m") return ExportUnits::kMetres;
+  if (s == "cm") return ExportUnits::kCentimetres;
+  throw Error("export: units must be m or cm, got '" + s + "'");
+}
+
+const char* units_name(ExportUnits units) {
+  return units == ExportUnits::kMetres ? "metres" : "centimetres";
+}
 
 ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas,
                         const FaceState& state, const fs::path& out_dir, const ExportOptions& opt,
@@ -190,7 +203,8 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
                         {"source", model.meta.value("source", std::string())},
                         {"license", model.meta.value("license", std::string("MIT"))},
                         {"license_text", model.license_text}};
-  side["units"] = "centimetres";
+  side["units"] = units_name(opt.units);
+  side["units_per_face_model_unit"] = opt.units == ExportUnits::kMetres ? 0.01 : 1.0;  // model: cm
   side["axes"] = "right-handed, +Y up, the face looks toward +Z";
   side["coefficients"] = {{"identity", state.coeffs.identity},
                           {"expression", state.coeffs.expression}};
@@ -219,8 +233,8 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
   // Texture and material first, the OBJ that references them after, the sidecar last.
   write_png(r.texture, tex);
   write_file_atomic(r.mtl, mtl_text(r.texture.filename().string(), used_plain));
-  write_file_atomic(
-      r.obj, obj_text(model, atlas, positions, normals, r.mtl.filename().string(), face_material));
+  write_file_atomic(r.obj, obj_text(model, atlas, positions, normals, r.mtl.filename().string(),
+                                    face_material, opt.units));
   write_file_atomic(r.sidecar, side.dump(1) + "\n");
   return r;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Export of one face state as a textured mesh, used by the CLI and the GUI:
 //
-//   OUT/<name>.obj         every vertex in the model's order (v, cm), per-corner atlas UVs (vt),
+//   OUT/<name>.obj         every vertex in the model's order (v, metres or cm), per-corner atlas
+//   UVs (vt),
 //                          per-vertex normals (vn), every triangle (f v/vt/vn), grouped by usemtl
 //   OUT/<name>.mtl         material "faceg2e_albedo" with map_Kd <name>_albedo.png (relative);
 //                          plain materials for the faces outside the atlas (eyelashes; eye
@@ -12,7 +13,9 @@
 //                          expression names), units and axes, texture layout, app version,
 //                          and the project's generation record when given
 //
-// Units: centimetres (as ICT-FaceKit). Axes: right-handed, +Y up, the face looks toward +Z
+// Units: metres by default (what Blender's OBJ importer and glTF assume: a cm OBJ imports 100x too
+// large), centimetres (ICT-FaceKit's own) on request; the sidecar's "units" says which.
+// Axes: right-handed, +Y up, the face looks toward +Z
 // (Blender's OBJ importer maps this to its Z-up world with its default "Y forward / Z up").
 // Every file is written atomically (temp + fsync + rename).
 #include <filesystem>
@@ -27,11 +30,18 @@
 
 namespace faceg2e::session {
 
+enum class ExportUnits { kMetres, kCentimetres };
+// "m" / "cm" (the --units flag); throws faceg2e::Error otherwise.
+ExportUnits parse_export_units(const std::string& s);
+// "metres" / "centimetres", as the sidecar records it.
+const char* units_name(ExportUnits units);
+
 struct ExportOptions {
-  int texture_size = 1024;        // 1024, 2048 or 4096
-  std::string basename = "face";  // file names: <basename>.obj, .mtl, _albedo.png, .json
-  PaddingParams padding;          // texels grown past the islands
-  nlohmann::json generation;      // copied into the sidecar when not null
+  int texture_size = 1024;                   // 1024, 2048 or 4096
+  std::string basename = "face";             // file names: <basename>.obj, .mtl, _albedo.png, .json
+  ExportUnits units = ExportUnits::kMetres;  // OBJ vertex units (the model is in centimetres)
+  PaddingParams padding;                     // texels grown past the islands
+  nlohmann::json generation;                 // copied into the sidecar when not null
 };
 
 struct ExportResult {

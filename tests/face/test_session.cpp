@@ -215,6 +215,7 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   state.albedo = gradient_image(300);  // any size: resampled
   ExportOptions opt;
   opt.texture_size = 1024;
+  opt.units = ExportUnits::kCentimetres;  // the model's own units: vertices compare directly
   const ExportResult r = export_obj(m, atlas(), state, dir.path() / "out", opt);
   ASSERT_TRUE(fs::exists(r.obj));
   const ObjReadBack o = read_obj(r.obj);
@@ -260,6 +261,39 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   EXPECT_EQ(side["coefficients"]["identity"].size(), 2u);
   EXPECT_EQ(side["coefficients"]["expression_names"][26], "jawOpen");
   EXPECT_FALSE(side["app_version"].get<std::string>().empty());
+}
+
+TEST(Export, MetresByDefaultAndTheSidecarSaysSo) {
+  const face::FaceModel& m = reference_model();
+  TempDir dir("export_units");
+  FaceState state;
+  state.coeffs.identity = {0.7f};
+  const ExportResult r = export_obj(m, atlas(), state, dir.path() / "m", {});
+  ExportOptions cm;
+  cm.units = ExportUnits::kCentimetres;
+  const ExportResult rc = export_obj(m, atlas(), state, dir.path() / "cm", cm);
+  const ObjReadBack a = read_obj(r.obj), b = read_obj(rc.obj);
+  ASSERT_EQ(a.attrib.vertices.size(), b.attrib.vertices.size());
+  const std::size_t stride = std::size_t(m.num_vertices) * 3;
+  float height_m = 0;
+  float lo = 1e9f, hi = -1e9f;
+  for (std::size_t i = 0; i < a.attrib.vertices.size(); ++i) {
+    EXPECT_NEAR(a.attrib.vertices[i], 0.01 * b.attrib.vertices[i], 1e-5) << i;
+    if (i % 3 == 1) {
+      lo = std::min(lo, a.attrib.vertices[i]);
+      hi = std::max(hi, a.attrib.vertices[i]);
+    }
+  }
+  // Independent of the export: the model's own neutral + identity, in cm.
+  for (std::size_t i = 0; i < stride; i += 1231)
+    EXPECT_NEAR(a.attrib.vertices[i], 0.01 * (double(m.neutral_vertices[i]) + 0.7 * m.identity_basis[i]), 1e-5);
+  height_m = hi - lo;
+  EXPECT_GT(height_m, 0.15f);  // a head and neck is tens of centimetres tall, not metres
+  EXPECT_LT(height_m, 0.6f);
+  EXPECT_EQ(nlohmann::json::parse(read_file(r.sidecar))["units"], "metres");
+  EXPECT_EQ(nlohmann::json::parse(read_file(rc.sidecar))["units"], "centimetres");
+  EXPECT_NE(read_file(r.obj).find("Units: metres"), std::string::npos);
+  EXPECT_THROW(parse_export_units("mm"), Error);
 }
 
 TEST(Export, TexturePaddedPastIslands) {
