@@ -124,12 +124,12 @@ void run_new(const NewArgs& a) {
     p.face.coeffs.expression = session::read_coefficients_file(a.expression);
   session::check_coefficients(p.face.coeffs, m, "new");
   if (!a.albedo.empty()) {
-    p.face.albedo = read_image(a.albedo, 3);
-    const int side = std::max(p.face.albedo.width, p.face.albedo.height);
+    Image8 albedo = read_image(a.albedo, 3);
+    const int side = std::max(albedo.width, albedo.height);
     if (side < 16) throw FormatError(a.albedo, "the albedo atlas is smaller than 16 px");
     // The atlas is square; a non-square image is stretched to its longer side.
-    if (p.face.albedo.width != p.face.albedo.height)
-      p.face.albedo = session::resample_bilinear(p.face.albedo, side);
+    if (albedo.width != albedo.height) albedo = session::resample_bilinear(albedo, side);
+    p.face.albedo = session::to_float_image(albedo);
   }
   p.generation = {{"command", "new"},
                   {"identity_file", a.identity},

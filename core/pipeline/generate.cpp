@@ -87,7 +87,7 @@ GenerateReport run_generate(const GenerateParams& p, const RunControl& control) 
     TargetFace tf;
     tf.identity = coefficients_tensor(tp.face.coeffs.identity, K);
     if (!tp.face.albedo.empty()) {
-      tf.albedo = from_image8(tp.face.albedo);
+      tf.albedo = from_image8(session::to_image8(tp.face.albedo));
       albedo_size = tp.face.albedo.width;
     } else {
       tf.albedo = default_albedo_tensor(model, atlas, albedo_size);
@@ -208,7 +208,7 @@ GenerateReport run_generate(const GenerateParams& p, const RunControl& control) 
 
   session::ProjectState state;
   state.face.coeffs.identity = to_vector(identity);
-  state.face.albedo = to_image8(albedo);
+  state.face.albedo = session::to_float_image(to_image8(albedo));
   state.face_model_name = session::face_model_name(model);
   state.generation = gen;
   session::save_project(p.out, state);

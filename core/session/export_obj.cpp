@@ -159,7 +159,7 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
   if (state.albedo.empty()) {
     tex = face::default_albedo(model, atlas, size, regions);
   } else {
-    Image8 rgb = state.albedo;
+    Image8 rgb = to_image8(state.albedo);
     if (rgb.channels != 3) {
       Image8 c3;
       c3.width = rgb.width;

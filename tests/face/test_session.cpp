@@ -45,7 +45,7 @@ ProjectState sample_project() {
   ProjectState p;
   p.face.coeffs.identity = {0.5f, -1.25f, 3.0f};
   p.face.coeffs.expression = {0.0f, 0.75f};
-  p.face.albedo = gradient_image(64);
+  p.face.albedo = to_float_image(gradient_image(64));
   p.face_model_name = "ict_facekit_full";
   p.generation = {{"prompt", "an old man"}, {"seed", 42}};
   return p;
@@ -58,7 +58,7 @@ TEST(Project, SaveLoadRoundTrip) {
   EXPECT_EQ(q.face.coeffs.identity, (std::vector<float>{0.5f, -1.25f, 3.0f}));
   EXPECT_EQ(q.face.coeffs.expression, (std::vector<float>{0.0f, 0.75f}));
   EXPECT_EQ(q.face.albedo.width, 64);
-  EXPECT_EQ(q.face.albedo.pixels, gradient_image(64).pixels);
+  EXPECT_EQ(to_image8(q.face.albedo).pixels, gradient_image(64).pixels);
   EXPECT_EQ(q.face_model_name, "ict_facekit_full");
   EXPECT_EQ(q.generation["prompt"], "an old man");
   EXPECT_EQ(q.generation["seed"], 42);
@@ -66,7 +66,7 @@ TEST(Project, SaveLoadRoundTrip) {
   EXPECT_FALSE(q.app_version.empty());
   // Saving again without an albedo drops albedo.png and loads back empty.
   ProjectState r = q;
-  r.face.albedo = Image8{};
+  r.face.albedo = FloatImage{};
   save_project(dir.path() / "p", r);
   EXPECT_FALSE(fs::exists(dir.path() / "p" / "albedo.png"));
   EXPECT_TRUE(load_project(dir.path() / "p").face.albedo.empty());
@@ -212,7 +212,7 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   state.coeffs.identity = {1.0f, -0.5f};
   state.coeffs.expression.assign(27, 0.0f);
   state.coeffs.expression[26] = 1.0f;  // jawOpen
-  state.albedo = gradient_image(300);  // any size: resampled
+  state.albedo = to_float_image(gradient_image(300));  // any size: resampled
   ExportOptions opt;
   opt.texture_size = 1024;
   opt.units = ExportUnits::kCentimetres;  // the model's own units: vertices compare directly
@@ -310,7 +310,7 @@ TEST(Export, TexturePaddedPastIslands) {
   for (std::size_t i = 0; i < cov.size(); ++i)
     if (cov[i]) std::fill_n(&img.pixels[3 * i], 3, 255);
   FaceState state;
-  state.albedo = img;
+  state.albedo = to_float_image(img);
   TempDir dir("pad");
   const auto r = export_obj(m, atlas(), state, dir.path(), {});
   const Image8 out = read_image(r.texture, 3);
