@@ -109,7 +109,7 @@ std::optional<std::vector<float>> sidecar_identity(const fs::path& obj) {
 }
 
 // Centimetres per OBJ unit: exports record their units in the sidecar (metres by default since
-// the units flag); an OBJ without a sidecar is taken as centimetres, the face model's own.
+// the --units flag); an OBJ without a sidecar is taken as centimetres, the face model's own.
 double cm_per_obj_unit(const fs::path& obj) {
   const fs::path side = obj.parent_path() / (obj.stem().string() + ".json");
   if (!fs::exists(side)) return 1.0;
@@ -121,8 +121,7 @@ double cm_per_obj_unit(const fs::path& obj) {
                     "field 'units' is '" + units + "' (expected metres or centimetres)");
 }
 
-void run_compare(const std::string& a_path, const std::string& b_path,
-                 const std::string& model_path) {
+void run_compare(const std::string& a_path, const std::string& b_path, const std::string& model_path) {
   const ExportFiles a = locate(a_path), b = locate(b_path);
   const auto ca = sidecar_identity(a.obj), cb = sidecar_identity(b.obj);
   std::vector<double> va = read_vertices(a.obj), vb = read_vertices(b.obj);
@@ -189,16 +188,14 @@ void run_compare(const std::string& a_path, const std::string& b_path,
 }  // namespace
 
 void register_compare_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("compare",
-                                 "Distance between two exported faces: vertex RMSE (cm), identity "
-                                 "coefficient RMSE and albedo PSNR over the face");
+  auto* cmd = app.add_subcommand(
+      "compare", "Distance between two exported faces: vertex RMSE (cm), identity coefficient RMSE and albedo PSNR over the face");
   auto a = std::make_shared<std::string>();
   auto b = std::make_shared<std::string>();
   auto model = std::make_shared<std::string>();
   cmd->add_option("A", *a, "export folder (face.obj + MTL + PNG) or OBJ file")->required();
   cmd->add_option("B", *b, "export folder or OBJ file")->required();
-  cmd->add_option("--face-model", *model,
-                  "F3DM file the exports came from (for the atlas regions)");
+  cmd->add_option("--face-model", *model, "F3DM file the exports came from (for the atlas regions)");
   cmd->callback([a, b, model] { run_compare(*a, *b, *model); });
 }
 

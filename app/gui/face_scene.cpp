@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/face/albedo.h"
+#include "core/face/face_assets.h"
 #include "core/session/export_obj.h"
 #include "core/util/error.h"
 #include "render/mesh_renderer.h"
@@ -51,10 +52,13 @@ FaceScene::FaceScene(face::FaceModel model, const FaceSceneParams& params)
     warnings_.push_back(std::string("region labels not loaded: ") + e.what());
   }
 
+  // The one drawn-triangle rule (face/face_assets.h): no eyelashes (an opaque black band on the
+  // lids) and no transparent eye overlays (dark crescents under the eyes), as in the exports and
+  // the optimisation renders.
+  std::vector<std::uint8_t> drawn(static_cast<std::size_t>(model_.num_faces), 1);
+  if (atlas_) drawn = face::drawn_triangles(model_, *atlas_);
   for (int f = 0; f < model_.num_faces; ++f) {
-    // Transparent overlays (eye occlusion, eye blend, lacrimal fluid) would hide the eyes in an
-    // opaque renderer; exports keep them.
-    if (atlas_ && !atlas_->face_opaque[f]) continue;
+    if (!drawn[f]) continue;
     for (int k = 0; k < 3; ++k) {
       display_faces_.push_back(model_.faces[3 * f + k]);
       display_faces_uv_.push_back(model_.faces_uv[3 * f + k]);

@@ -978,7 +978,7 @@ Component component_of_folder(const fs::path& dir) {
   if (fs::exists(dir / "scheduler_config.json")) return Component::Scheduler;
   if (fs::exists(dir / "vocab.json")) return Component::Tokenizer;
   if (!fs::exists(dir / "config.json")) {
-    // Say what a model folder holds, and point at checkpoints sitting in this one.
+    // Say what a model folder holds, and point at a checkpoint sitting in this one.
     std::string hint;
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
@@ -988,11 +988,12 @@ Component component_of_folder(const fs::path& dir) {
         break;
       }
     throw NotFoundError(dir.string() +
-                        " is not a model folder (it has no model_index.json and no config.json). A model "
-                        "folder is a diffusers pipeline (model_index.json with unet/, vae/, text_encoder/, "
-                        "tokenizer/ and scheduler/ folders) or one diffusers component (config.json beside "
-                        "diffusion_pytorch_model.safetensors or model.safetensors); a single-file checkpoint "
-                        "(A1111 / ComfyUI) is one .safetensors file." +
+                        " is not a model folder (it has no model_index.json and no config.json). "
+                        "A model folder is a diffusers pipeline (model_index.json with unet/, vae/, "
+                        "text_encoder/, tokenizer/ and scheduler/ folders) or one diffusers "
+                        "component (config.json beside diffusion_pytorch_model.safetensors or "
+                        "model.safetensors); a single-file checkpoint (A1111 / ComfyUI) is one "
+                        ".safetensors file." +
                         hint);
   }
   const auto cfg = read_json_file(dir / "config.json");

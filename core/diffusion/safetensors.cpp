@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <torch/torch.h>
 #include <unistd.h>
 
+#include <torch/torch.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -31,11 +33,11 @@ struct DtypeDesc {
 };
 
 constexpr DtypeDesc kDtypes[] = {
-    {"F32", StDtype::F32, 4, torch::kFloat},      {"F16", StDtype::F16, 2, torch::kHalf},
+    {"F32", StDtype::F32, 4, torch::kFloat},    {"F16", StDtype::F16, 2, torch::kHalf},
     {"BF16", StDtype::BF16, 2, torch::kBFloat16}, {"F64", StDtype::F64, 8, torch::kDouble},
-    {"I64", StDtype::I64, 8, torch::kLong},       {"I32", StDtype::I32, 4, torch::kInt},
-    {"I16", StDtype::I16, 2, torch::kShort},      {"I8", StDtype::I8, 1, torch::kChar},
-    {"U8", StDtype::U8, 1, torch::kByte},         {"BOOL", StDtype::BOOL, 1, torch::kBool},
+    {"I64", StDtype::I64, 8, torch::kLong},     {"I32", StDtype::I32, 4, torch::kInt},
+    {"I16", StDtype::I16, 2, torch::kShort},    {"I8", StDtype::I8, 1, torch::kChar},
+    {"U8", StDtype::U8, 1, torch::kByte},       {"BOOL", StDtype::BOOL, 1, torch::kBool},
 };
 
 const DtypeDesc& desc_of(StDtype d) {
@@ -44,8 +46,7 @@ const DtypeDesc& desc_of(StDtype d) {
   throw Error("unknown safetensors dtype enum");
 }
 
-const DtypeDesc& desc_of_scalar(torch::ScalarType s, const std::string& file,
-                                const std::string& name) {
+const DtypeDesc& desc_of_scalar(torch::ScalarType s, const std::string& file, const std::string& name) {
   for (const auto& x : kDtypes)
     if (x.scalar == s) return x;
   throw FormatError(file, "tensor '" + name + "': dtype " + std::string(c10::toString(s)) +
@@ -64,19 +65,17 @@ std::string not_safetensors_reason(const unsigned char* bytes, std::uint64_t siz
   bool text = true;
   for (std::size_t i = 0; i < n; ++i) {
     const unsigned char c = bytes[i];
-    if (c == '\n' || c == '\r' || c == '\t')
+    if (c == '\n' || c == '\r' || c == '\t') {
       head += ' ';
-    else if (c >= 0x20 && c < 0x7F)
+    } else if (c >= 0x20 && c < 0x7F) {
       head += static_cast<char>(c);
-    else {
+    } else {
       text = false;
       head += '.';
     }
   }
   std::size_t first = 0;
-  while (first < n && (bytes[first] == ' ' || bytes[first] == '\n' || bytes[first] == '\r' ||
-                       bytes[first] == '\t'))
-    ++first;
+  while (first < n && std::isspace(bytes[first])) ++first;
   std::string kind;
   if (n >= 2 && bytes[0] == 'P' && bytes[1] == 'K')
     kind = "a zip archive (a PyTorch .ckpt/.pt?)";
@@ -139,16 +138,14 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
   // saying so beats reporting an absurd header length (a JSON file's first 8 bytes read as one).
   if (header_len > size - 8 || header_len < 2 || bytes[8] != '{')
     throw FormatError(file, not_safetensors_reason(bytes, size) + " (header length field " +
-                                std::to_string(header_len) + ", file size " + std::to_string(size) +
-                                ")");
+                                std::to_string(header_len) + ", file size " +
+                                std::to_string(size) + ")");
   if (header_len > size - 8)
     throw FormatError(file, "header length " + std::to_string(header_len) +
                                 " exceeds the file size " + std::to_string(size));
   if (header_len > kMaxHeaderBytes)
     throw FormatError(file, "header length " + std::to_string(header_len) + " exceeds 100 MB");
-  if (header_len < 2)
-    throw FormatError(file,
-                      "header length " + std::to_string(header_len) + " is too short for JSON");
+  if (header_len < 2) throw FormatError(file, "header length " + std::to_string(header_len) + " is too short for JSON");
   f->data_offset_ = 8 + header_len;
   const std::uint64_t data_size = size - f->data_offset_;
 
@@ -183,10 +180,8 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
     const auto dt = v.find("dtype");
     const auto sh = v.find("shape");
     const auto off = v.find("data_offsets");
-    if (dt == v.end() || !dt->is_string())
-      throw FormatError(file, where + ": missing or non-string 'dtype'");
-    if (sh == v.end() || !sh->is_array())
-      throw FormatError(file, where + ": missing or non-array 'shape'");
+    if (dt == v.end() || !dt->is_string()) throw FormatError(file, where + ": missing or non-string 'dtype'");
+    if (sh == v.end() || !sh->is_array()) throw FormatError(file, where + ": missing or non-array 'shape'");
     if (off == v.end() || !off->is_array() || off->size() != 2)
       throw FormatError(file, where + ": 'data_offsets' must be an array of two integers");
 
@@ -200,8 +195,7 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
 
     std::uint64_t numel = 1;
     for (const auto& d : *sh) {
-      if (!d.is_number_integer())
-        throw FormatError(file, where + ": shape entries must be integers");
+      if (!d.is_number_integer()) throw FormatError(file, where + ": shape entries must be integers");
       if (d.is_number_unsigned()) {
         const auto u = d.get<std::uint64_t>();
         if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
@@ -222,19 +216,16 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
     const std::uint64_t nbytes = numel * desc->item_size;
 
     for (int i = 0; i < 2; ++i)
-      if (!(*off)[i].is_number_unsigned() &&
-          !((*off)[i].is_number_integer() && (*off)[i].get<std::int64_t>() >= 0))
+      if (!(*off)[i].is_number_unsigned() && !((*off)[i].is_number_integer() && (*off)[i].get<std::int64_t>() >= 0))
         throw FormatError(file, where + ": data_offsets must be non-negative integers");
     info.begin = (*off)[0].get<std::uint64_t>();
     info.end = (*off)[1].get<std::uint64_t>();
     if (info.begin > info.end) throw FormatError(file, where + ": data_offsets begin > end");
     if (info.end > data_size)
       throw FormatError(file, where + ": data_offsets end " + std::to_string(info.end) +
-                                  " beyond the data section (" + std::to_string(data_size) +
-                                  " bytes)");
+                                  " beyond the data section (" + std::to_string(data_size) + " bytes)");
     if (info.end - info.begin != nbytes)
-      throw FormatError(file, where + ": data_offsets span " +
-                                  std::to_string(info.end - info.begin) +
+      throw FormatError(file, where + ": data_offsets span " + std::to_string(info.end - info.begin) +
                                   " bytes but shape and dtype need " + std::to_string(nbytes));
     auto ins = f->tensors_.emplace(name, std::move(info));
     if (!ins.second) throw FormatError(file, where + " appears twice");
@@ -276,8 +267,7 @@ torch::Tensor SafetensorsFile::load(const std::string& name,
                                     c10::optional<torch::ScalarType> dtype) const {
   const StTensorInfo& ti = info(name);
   const DtypeDesc& desc = desc_of(ti.dtype);
-  const torch::ScalarType target =
-      dtype ? *dtype : (is_float(ti.dtype) ? torch::kFloat : desc.scalar);
+  const torch::ScalarType target = dtype ? *dtype : (is_float(ti.dtype) ? torch::kFloat : desc.scalar);
   const auto* src = static_cast<const unsigned char*>(map_) + data_offset_ + ti.begin;
   // from_blob views the read-only mapping; the single copy/conversion below makes it owned.
   // Safetensors data is little-endian like every platform we build for.
@@ -307,13 +297,13 @@ void save_safetensors(const std::filesystem::path& path,
   contig.reserve(tensors.size());
   std::uint64_t offset = 0;
   for (const auto& kv : tensors) {
-    if (kv.first == "__metadata__")
-      throw FormatError(file, "tensor name '__metadata__' is reserved");
+    if (kv.first == "__metadata__") throw FormatError(file, "tensor name '__metadata__' is reserved");
     auto t = kv.second.detach().to(torch::kCPU).contiguous();
     const DtypeDesc& d = desc_of_scalar(t.scalar_type(), file, kv.first);
     const std::uint64_t nbytes = static_cast<std::uint64_t>(t.numel()) * d.item_size;
-    header[kv.first] = {
-        {"dtype", d.name}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + nbytes}}};
+    header[kv.first] = {{"dtype", d.name},
+                        {"shape", t.sizes().vec()},
+                        {"data_offsets", {offset, offset + nbytes}}};
     offset += nbytes;
     contig.push_back(std::move(t));
   }

@@ -23,8 +23,7 @@ constexpr std::size_t kCacheLimit = 1 << 16;
 // A special-token entry is either a string or {"content": ...}.
 std::string token_content(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() && v.contains("content") && v["content"].is_string())
-    return v["content"].get<std::string>();
+  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
   return {};
 }
 
@@ -57,13 +56,10 @@ bool starts_with_at(const std::u32string& s, std::size_t i, const std::u32string
 // (alternatives tried in order at each position; positions where none matches are skipped).
 std::vector<std::u32string> clip_pretokenize(const std::u32string& s) {
   static const std::u32string kSpecials[] = {U"<|startoftext|>", U"<|endoftext|>"};
-  static const std::u32string kContractions[] = {U"'s", U"'t",  U"'re", U"'ve",
-                                                 U"'m", U"'ll", U"'d"};
+  static const std::u32string kContractions[] = {U"'s", U"'t", U"'re", U"'ve", U"'m", U"'ll", U"'d"};
   std::vector<std::u32string> out;
   std::size_t i = 0;
-  const auto other = [](char32_t c) {
-    return !uc::is_space(c) && !uc::is_letter(c) && !uc::is_number(c);
-  };
+  const auto other = [](char32_t c) { return !uc::is_space(c) && !uc::is_letter(c) && !uc::is_number(c); };
   while (i < s.size()) {
     bool matched = false;
     for (const auto& lit : kSpecials) {
@@ -169,15 +165,12 @@ enum class MergesLayout {
 
 // The merge lines of the range the reference keeps, each as "a b" (Python's line.split() must
 // give exactly two parts).
-std::vector<std::string> parse_merges(const std::string& text, const std::string& source,
-                                      MergesLayout layout) {
+std::vector<std::string> parse_merges(const std::string& text, const std::string& source, MergesLayout layout) {
   if (const auto bad = first_invalid_utf8(text); bad != std::string::npos)
     throw FormatError(source, "not UTF-8 (bad byte at offset " + std::to_string(bad) + ")");
   std::size_t begin = 0, end = text.size();
   if (layout == MergesLayout::Transformers) {
-    const auto ascii_space = [](char c) {
-      return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-    };
+    const auto ascii_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
     while (begin < end && ascii_space(text[begin])) ++begin;
     while (end > begin && ascii_space(text[end - 1])) --end;
   }
@@ -200,8 +193,7 @@ std::vector<std::string> parse_merges(const std::string& text, const std::string
       }
       if (!cur.empty()) parts.push_back(uc::encode_utf8(cur));
       if (parts.size() != 2)
-        throw FormatError(
-            source, "line " + std::to_string(line_no + 1) + " is not two space-separated tokens");
+        throw FormatError(source, "line " + std::to_string(line_no + 1) + " is not two space-separated tokens");
       merges.push_back(parts[0] + " " + parts[1]);
     }
     ++line_no;
@@ -209,8 +201,7 @@ std::vector<std::string> parse_merges(const std::string& text, const std::string
     pos = stop + 1;
   }
   if (layout == MergesLayout::OpenAI && merges.size() < kMaxMerges)
-    throw FormatError(source, "has " + std::to_string(merges.size()) +
-                                  " merge lines after the header, CLIP needs " +
+    throw FormatError(source, "has " + std::to_string(merges.size()) + " merge lines after the header, CLIP needs " +
                                   std::to_string(kMaxMerges));
   if (merges.empty()) throw FormatError(source, "no merges");
   return merges;
@@ -223,8 +214,7 @@ std::string gunzip_file(const std::filesystem::path& path, std::size_t max_bytes
   if (!std::filesystem::exists(path, ec)) throw NotFoundError("no such file: " + path.string());
   const auto size = std::filesystem::file_size(path, ec);
   if (!ec && size > max_bytes)
-    throw FormatError(path.string(),
-                      "compressed size " + std::to_string(size) + " bytes is over the limit");
+    throw FormatError(path.string(), "compressed size " + std::to_string(size) + " bytes is over the limit");
   const std::string in = read_file(path);
   const auto is_member_start = [](const unsigned char* p, std::size_t n) {
     return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
@@ -249,8 +239,7 @@ std::string gunzip_file(const std::filesystem::path& path, std::size_t max_bytes
     const int rc = inflate(&zs, Z_NO_FLUSH);
     out.append(buf.data(), buf.size() - zs.avail_out);
     if (out.size() > max_bytes)
-      throw FormatError(path.string(),
-                        "decompresses to more than " + std::to_string(max_bytes) + " bytes");
+      throw FormatError(path.string(), "decompresses to more than " + std::to_string(max_bytes) + " bytes");
     if (rc == Z_STREAM_END) {
       // Python's gzip skips zero padding after a member, then expects another member or the end.
       while (zs.avail_in > 0 && *zs.next_in == 0) {
@@ -267,14 +256,13 @@ std::string gunzip_file(const std::filesystem::path& path, std::size_t max_bytes
     if (rc == Z_BUF_ERROR && zs.avail_in == 0)
       throw FormatError(path.string(), "truncated gzip data (ends before the end of the stream)");
     if (rc == Z_MEM_ERROR) throw Error("zlib: out of memory inflating " + path.string());
-    throw FormatError(path.string(), std::string("corrupt gzip data") +
-                                         (zs.msg ? std::string(": ") + zs.msg : std::string()));
+    throw FormatError(path.string(),
+                      std::string("corrupt gzip data") + (zs.msg ? std::string(": ") + zs.msg : std::string()));
   }
   return out;
 }
 
-std::unordered_map<std::string, std::int64_t> read_vocab_json(
-    const std::filesystem::path& vocab_json) {
+std::unordered_map<std::string, std::int64_t> read_vocab_json(const std::filesystem::path& vocab_json) {
   const auto vocab = read_json_file(vocab_json);
   if (!vocab.is_object()) throw FormatError(vocab_json.string(), "vocab is not a JSON object");
   std::unordered_map<std::string, std::int64_t> encoder;
@@ -301,10 +289,9 @@ std::shared_ptr<ClipTokenizer> ClipTokenizer::from_folder(const std::filesystem:
     if (!std::filesystem::exists(p)) continue;
     const auto j = read_json_file(p);
     if (!j.is_object()) throw FormatError(p.string(), "not a JSON object");
-    for (const auto& [key, field] :
-         {std::pair<const char*, std::string*>{"pad_token", &cfg.pad_token},
-          {"bos_token", &cfg.bos_token},
-          {"eos_token", &cfg.eos_token}}) {
+    for (const auto& [key, field] : {std::pair<const char*, std::string*>{"pad_token", &cfg.pad_token},
+                                     {"bos_token", &cfg.bos_token},
+                                     {"eos_token", &cfg.eos_token}}) {
       if (j.contains(key)) {
         const auto c = token_content(j[key]);
         if (!c.empty()) *field = c;
@@ -334,19 +321,15 @@ std::shared_ptr<ClipTokenizer> ClipTokenizer::from_files(const std::filesystem::
                                                          const std::filesystem::path& merges_txt,
                                                          TokenizerConfig config) {
   auto encoder = read_vocab_json(vocab_json);
-  if (!std::filesystem::exists(merges_txt))
-    throw NotFoundError("no such file: " + merges_txt.string());
-  const auto merges =
-      parse_merges(read_file(merges_txt), merges_txt.string(), MergesLayout::Transformers);
+  if (!std::filesystem::exists(merges_txt)) throw NotFoundError("no such file: " + merges_txt.string());
+  const auto merges = parse_merges(read_file(merges_txt), merges_txt.string(), MergesLayout::Transformers);
   std::shared_ptr<ClipTokenizer> t(new ClipTokenizer());
   t->init(std::move(encoder), merges, std::move(config), vocab_json.string());
   return t;
 }
 
-std::shared_ptr<ClipTokenizer> ClipTokenizer::from_bpe_gz(const std::filesystem::path& gz,
-                                                          TokenizerConfig config) {
-  const auto merges =
-      parse_merges(gunzip_file(gz, kMaxBpeGzBytes), gz.string(), MergesLayout::OpenAI);
+std::shared_ptr<ClipTokenizer> ClipTokenizer::from_bpe_gz(const std::filesystem::path& gz, TokenizerConfig config) {
+  const auto merges = parse_merges(gunzip_file(gz, kMaxBpeGzBytes), gz.string(), MergesLayout::OpenAI);
   // SimpleTokenizer: vocab = bytes, bytes + "</w>", merges joined, the two specials; the id is
   // the list position (dict(zip(vocab, range(len(vocab))))).
   std::vector<std::string> vocab;
@@ -369,8 +352,7 @@ std::shared_ptr<ClipTokenizer> ClipTokenizer::from_bpe_gz(const std::filesystem:
 }
 
 void ClipTokenizer::init(std::unordered_map<std::string, std::int64_t> encoder,
-                         const std::vector<std::string>& merges, TokenizerConfig config,
-                         const std::string& source) {
+                         const std::vector<std::string>& merges, TokenizerConfig config, const std::string& source) {
   config_ = std::move(config);
   encoder_ = std::move(encoder);
   // Later duplicates win, as in the reference's dict(zip(merges, range(len(merges)))).
@@ -382,8 +364,7 @@ void ClipTokenizer::init(std::unordered_map<std::string, std::int64_t> encoder,
 
   const auto id_of = [&](const std::string& tok, const char* what) {
     const auto it = encoder_.find(tok);
-    if (it == encoder_.end())
-      throw FormatError(source, std::string(what) + " '" + tok + "' is not in the vocabulary");
+    if (it == encoder_.end()) throw FormatError(source, std::string(what) + " '" + tok + "' is not in the vocabulary");
     return it->second;
   };
   bos_id_ = id_of(config_.bos_token, "bos token");
@@ -506,8 +487,7 @@ std::vector<std::int64_t> ClipTokenizer::encode_body(const std::string& text,
   ids.reserve(toks.size());
   for (const auto& t : toks) {
     const auto it = encoder_.find(t);
-    // The reference maps unknown tokens to unk (= <|endoftext|>); byte-level BPE never produces
-    // one.
+    // The reference maps unknown tokens to unk (= <|endoftext|>); byte-level BPE never produces one.
     ids.push_back(it == encoder_.end() ? eos_id_ : it->second);
   }
   if (tokens_out) *tokens_out = std::move(toks);
@@ -555,7 +535,7 @@ std::string ClipTokenizer::decode_tokens(const std::vector<std::string>& toks) c
       t.resize(t.size() - 4);
       word_end = true;
     }
-    // Each stand-in is one UTF-8 character; added tokens are plain ASCII and map to themselves.
+    // Each stand-in is one UTF-8 character; added tokens are ASCII and map to themselves.
     for (std::size_t i = 0; i < t.size();) {
       const auto lead = static_cast<unsigned char>(t[i]);
       const std::size_t len = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;

@@ -48,10 +48,8 @@ class ClipTokenizer {
   // Encoding follows transformers' CLIPTokenizer like the folder path (no html.unescape).
   // Throws NotFoundError when missing, FormatError naming the file when it is not gzip, corrupt,
   // truncated, decompresses to more than kMaxBpeGzBytes, or holds too few / malformed merges.
-  static std::shared_ptr<ClipTokenizer> from_bpe_gz(const std::filesystem::path& gz,
-                                                    TokenizerConfig config = {});
-  static constexpr std::size_t kMaxBpeGzBytes = std::size_t{16}
-                                                << 20;  // the real file inflates to 3.2 MB
+  static std::shared_ptr<ClipTokenizer> from_bpe_gz(const std::filesystem::path& gz, TokenizerConfig config = {});
+  static constexpr std::size_t kMaxBpeGzBytes = std::size_t{16} << 20;  // the real file inflates to 3.2 MB
 
   // BOS + ids + EOS, not truncated, not padded (transformers' input_ids without padding).
   std::vector<std::int64_t> encode_unpadded(const std::string& text) const;
@@ -86,20 +84,18 @@ class ClipTokenizer {
   ClipTokenizer() = default;
   // Shared by every loader: takes the tables, builds the byte map, special ids and added tokens.
   // `source` names the file that errors (e.g. a special token missing from the vocabulary) blame.
-  void init(std::unordered_map<std::string, std::int64_t> encoder,
-            const std::vector<std::string>& merges, TokenizerConfig config,
-            const std::string& source);
+  void init(std::unordered_map<std::string, std::int64_t> encoder, const std::vector<std::string>& merges,
+            TokenizerConfig config, const std::string& source);
   // ids of the text without BOS/EOS.
-  std::vector<std::int64_t> encode_body(const std::string& text,
-                                        std::vector<std::string>* tokens) const;
+  std::vector<std::int64_t> encode_body(const std::string& text, std::vector<std::string>* tokens) const;
   void tokenize_chunk(const std::string& chunk, std::vector<std::string>& out) const;
   std::string bpe(const std::string& token) const;
 
   TokenizerConfig config_;
   std::unordered_map<std::string, std::int64_t> encoder_;
   std::unordered_map<std::string, int> merge_ranks_;  // "a b" -> rank
-  std::string byte_encoder_[256];                     // byte -> its unicode stand-in (UTF-8)
-  std::vector<std::string> added_tokens_;             // split out of raw text, longest first
+  std::string byte_encoder_[256];                       // byte -> its unicode stand-in (UTF-8)
+  std::vector<std::string> added_tokens_;               // split out of raw text, longest first
   std::int64_t bos_id_ = 0, eos_id_ = 0, pad_id_ = 0;
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<std::string, std::string> cache_;

@@ -16,16 +16,11 @@ namespace fs = std::filesystem;
 
 const char* role_name(ModelRole role) {
   switch (role) {
-    case ModelRole::kGeometrySd:
-      return "geometry model (Stable Diffusion 2.x, --sd21)";
-    case ModelRole::kTextureSd:
-      return "texture model (Stable Diffusion 1.x, --sd15)";
-    case ModelRole::kControlNetDepth:
-      return "texture control model (ControlNet depth for SD 1.x, --controlnet-depth)";
-    case ModelRole::kTexturePrior:
-      return "UV texture prior (SD-compatible UNet, --texture-prior)";
-    case ModelRole::kIp2p:
-      return "editing model (InstructPix2Pix, --ip2p)";
+    case ModelRole::kGeometrySd: return "geometry model (Stable Diffusion 2.x, --sd21)";
+    case ModelRole::kTextureSd: return "texture model (Stable Diffusion 1.x, --sd15)";
+    case ModelRole::kControlNetDepth: return "texture control model (ControlNet depth for SD 1.x, --controlnet-depth)";
+    case ModelRole::kTexturePrior: return "UV texture prior (SD-compatible UNet, --texture-prior)";
+    case ModelRole::kIp2p: return "editing model (InstructPix2Pix, --ip2p)";
   }
   return "?";
 }
@@ -33,8 +28,7 @@ const char* role_name(ModelRole role) {
 const char* role_expected_format(ModelRole role) {
   switch (role) {
     case ModelRole::kControlNetDepth:
-      return "a ControlNet .safetensors (lllyasviel control_*depth* or diffusers controlnet "
-             "folder)";
+      return "a ControlNet .safetensors (lllyasviel control_*depth* or diffusers controlnet folder)";
     case ModelRole::kTexturePrior:
       return "a diffusers UNet folder (config.json + diffusion_pytorch_model.safetensors)";
     default:
@@ -64,8 +58,7 @@ std::vector<fs::path> candidates(const fs::path& root) {
   std::error_code ec;
   if (looks_like_model(root) && fs::is_directory(root, ec)) return {root};
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
-  if (ec)
-    throw NotFoundError("models folder " + root.string() + " cannot be read: " + ec.message());
+  if (ec) throw NotFoundError("models folder " + root.string() + " cannot be read: " + ec.message());
   for (; it != end; it.increment(ec)) {
     if (ec) break;
     if (it.depth() > 3) {
@@ -92,8 +85,7 @@ std::optional<ModelRole> classify(const diffusion::ModelInfo& info, const fs::pa
     if (name.find("depth") != std::string::npos || name.find("controlnet") != std::string::npos)
       return ModelRole::kControlNetDepth;
   }
-  if (info.kind == "unet" && name.find("texture") != std::string::npos)
-    return ModelRole::kTexturePrior;
+  if (info.kind == "unet" && name.find("texture") != std::string::npos) return ModelRole::kTexturePrior;
   return std::nullopt;
 }
 
@@ -119,40 +111,30 @@ std::string describe_kind(const diffusion::ModelInfo& info) {
   return "a model of kind '" + info.kind + "'";
 }
 
-// The kinds each role runs with, and the short name used in warnings.
+// The kinds each role runs with.
 bool kind_fits(ModelRole role, const std::string& kind) {
   switch (role) {
-    case ModelRole::kGeometrySd:
-      return kind == "sd2";
-    case ModelRole::kTextureSd:
-      return kind == "sd1";
-    case ModelRole::kControlNetDepth:
-      return kind == "controlnet";
-    case ModelRole::kTexturePrior:
-      return kind == "unet" || kind == "sd1";
-    case ModelRole::kIp2p:
-      return kind == "ip2p" || kind == "ip2p-unet";
+    case ModelRole::kGeometrySd: return kind == "sd2";
+    case ModelRole::kTextureSd: return kind == "sd1";
+    case ModelRole::kControlNetDepth: return kind == "controlnet";
+    case ModelRole::kTexturePrior: return kind == "unet" || kind == "sd1";
+    case ModelRole::kIp2p: return kind == "ip2p" || kind == "ip2p-unet";
   }
   return false;
 }
 
-const char* role_short(ModelRole role, const char** expects) {
+// The role as the warnings name it, and what it expects.
+std::string role_short(ModelRole role, std::string* expects) {
   switch (role) {
-    case ModelRole::kGeometrySd:
-      *expects = "SD 2.x";
-      return "the geometry model (--sd21)";
-    case ModelRole::kTextureSd:
-      *expects = "SD 1.x";
-      return "the texture model (--sd15)";
+    case ModelRole::kGeometrySd: *expects = "SD 2.x"; return "the geometry model (--sd21)";
+    case ModelRole::kTextureSd: *expects = "SD 1.x"; return "the texture model (--sd15)";
     case ModelRole::kControlNetDepth:
       *expects = "a ControlNet depth model";
       return "the texture control model (--controlnet-depth)";
     case ModelRole::kTexturePrior:
       *expects = "an SD 1.x-compatible UNet";
       return "the UV texture prior (--texture-prior)";
-    case ModelRole::kIp2p:
-      *expects = "InstructPix2Pix";
-      return "the editing model (--ip2p)";
+    case ModelRole::kIp2p: *expects = "InstructPix2Pix"; return "the editing model (--ip2p)";
   }
   *expects = "?";
   return "?";
@@ -163,15 +145,16 @@ bool kind_is_part(const std::string& kind) {
   return kind == "vae" || kind == "text-encoder" || kind == "tokenizer" || kind == "scheduler";
 }
 
+// Inspects an explicit model (headers only) and warns when its architecture is not the role's.
 void check_role(const std::optional<fs::path>& path, ModelRole role,
                 std::vector<std::string>& warnings) {
   if (!path) return;
   const diffusion::ModelInfo info = diffusion::inspect_model(*path);  // throws naming the file
   if (kind_fits(role, info.kind)) return;
-  const char* expects = nullptr;
+  std::string expects;
   const std::string what = role_short(role, &expects);
-  const std::string msg = describe_kind(info) + " given as " + what + ", which expects " + expects +
-                          " (" + path->string() + ")";
+  const std::string msg = describe_kind(info) + " given as " + what + ", which expects " +
+                          expects + " (" + path->string() + ")";
   if (kind_is_part(info.kind)) throw Error(msg + ": it holds no UNet and cannot play this role");
   warnings.push_back(msg);
 }
@@ -199,8 +182,7 @@ ResolvedModels resolve_models(const ModelSelection& s) {
   r.texture_prior = s.texture_prior;
   r.ip2p = s.ip2p;
   if (!s.models_dir) return r;
-  if (!fs::exists(*s.models_dir))
-    throw NotFoundError("models folder " + s.models_dir->string() + " does not exist");
+  if (!fs::exists(*s.models_dir)) throw NotFoundError("models folder " + s.models_dir->string() + " does not exist");
   for (const fs::path& p : candidates(*s.models_dir)) {
     diffusion::ModelInfo info;
     try {
@@ -214,26 +196,15 @@ ResolvedModels resolve_models(const ModelSelection& s) {
     auto assign = [&](std::optional<fs::path>& slot) {
       if (!slot) {
         slot = p;
-        r.notes.push_back(std::string(role_name(*role)) + ": " + p.string() + " (" + info.kind +
-                          ")");
+        r.notes.push_back(std::string(role_name(*role)) + ": " + p.string() + " (" + info.kind + ")");
       }
     };
     switch (*role) {
-      case ModelRole::kGeometrySd:
-        assign(r.geometry_sd);
-        break;
-      case ModelRole::kTextureSd:
-        assign(r.texture_sd);
-        break;
-      case ModelRole::kControlNetDepth:
-        assign(r.controlnet_depth);
-        break;
-      case ModelRole::kTexturePrior:
-        assign(r.texture_prior);
-        break;
-      case ModelRole::kIp2p:
-        assign(r.ip2p);
-        break;
+      case ModelRole::kGeometrySd: assign(r.geometry_sd); break;
+      case ModelRole::kTextureSd: assign(r.texture_sd); break;
+      case ModelRole::kControlNetDepth: assign(r.controlnet_depth); break;
+      case ModelRole::kTexturePrior: assign(r.texture_prior); break;
+      case ModelRole::kIp2p: assign(r.ip2p); break;
     }
   }
   return r;
@@ -241,9 +212,8 @@ ResolvedModels resolve_models(const ModelSelection& s) {
 
 fs::path require_role(const std::optional<fs::path>& path, ModelRole role) {
   if (path && !path->empty()) return *path;
-  throw NotFoundError(std::string("missing ") + role_name(role) +
-                      ": pass it explicitly or a --models " + "folder that holds " +
-                      role_expected_format(role));
+  throw NotFoundError(std::string("missing ") + role_name(role) + ": pass it explicitly or a --models " +
+                      "folder that holds " + role_expected_format(role));
 }
 
 PromptFit check_prompt_fit(const fs::path& checkpoint, const std::optional<fs::path>& clip_vocab,
@@ -259,8 +229,7 @@ PromptFit check_prompt_fit(const fs::path& checkpoint, const std::optional<fs::p
   return f;
 }
 
-fs::path find_clip_vocab(const std::optional<fs::path>& explicit_path,
-                         std::vector<std::string>* tried) {
+fs::path find_clip_vocab(const std::optional<fs::path>& explicit_path, std::vector<std::string>* tried) {
   const std::string name = "bpe_simple_vocab_16e6.txt.gz";
   std::vector<fs::path> places;
   // An explicit setting that points nowhere is an error, not a reason to use another file.

@@ -12,13 +12,13 @@
 namespace faceg2e::pipeline {
 
 enum class ModelRole { kGeometrySd, kTextureSd, kControlNetDepth, kTexturePrior, kIp2p };
-const char* role_name(ModelRole role);  // "geometry SD 2.x (--sd21)", ...
+const char* role_name(ModelRole role);          // "geometry SD 2.x (--sd21)", ...
 const char* role_expected_format(ModelRole role);
 
 struct ModelSelection {
-  std::optional<std::filesystem::path> models_dir;        // --models DIR (scanned)
-  std::optional<std::filesystem::path> sd21;              // --sd21
-  std::optional<std::filesystem::path> sd15;              // --sd15
+  std::optional<std::filesystem::path> models_dir;   // --models DIR (scanned)
+  std::optional<std::filesystem::path> sd21;         // --sd21
+  std::optional<std::filesystem::path> sd15;         // --sd15
   std::optional<std::filesystem::path> controlnet_depth;  // --controlnet-depth
   std::optional<std::filesystem::path> texture_prior;     // --texture-prior
   std::optional<std::filesystem::path> ip2p;              // --ip2p

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/face/albedo.h"
+#include "core/face/face_assets.h"
 #include "core/session/project.h"
 #include "core/util/atomic_file.h"
 #include "core/util/data_paths.h"
@@ -84,6 +85,7 @@ std::string obj_text(const face::FaceModel& m, const face::UvAtlas& atlas,
   std::string current;
   for (int f = 0; f < m.num_faces; ++f) {
     const std::string& mat = face_material[f];
+    if (mat.empty()) continue;  // not drawn (face/face_assets.h)
     if (mat != current) {
       out += "usemtl " + mat + "\n";
       current = mat;
@@ -179,10 +181,15 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
 
   const auto positions = face::assemble_vertices(model, state.coeffs);
   const auto normals = face::vertex_normals(positions, model.faces);
+  // The one drawn-triangle rule (face/face_assets.h): no eyelashes, no transparent eye overlays.
+  const auto drawn = face::drawn_triangles(model, atlas);
+  int drawn_count = 0;
   std::vector<std::string> face_material(model.num_faces);
   std::set<std::string> used_plain;
   const auto& materials = model.meta.at("materials");
   for (int f = 0; f < model.num_faces; ++f) {
+    if (!drawn[f]) continue;
+    ++drawn_count;
     if (atlas.face_in_atlas[f]) {
       face_material[f] = kAtlasMaterial;
     } else {
@@ -215,7 +222,8 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
   side["coefficients"]["expression_names"] = names;
   side["mesh"] = {{"vertices", model.num_vertices},
                   {"uvs", model.num_uvs},
-                  {"triangles", model.num_faces},
+                  {"triangles", drawn_count},
+                  {"triangles_not_drawn", model.num_faces - drawn_count},  // lashes, eye overlays
                   {"obj", r.obj.filename().string()},
                   {"mtl", r.mtl.filename().string()}};
   nlohmann::json cell_list = nlohmann::json::array();

@@ -107,16 +107,15 @@ fs::path require_face_model(const std::optional<fs::path>& explicit_path) {
     const std::string path = s.explicit_setting.substr(s.explicit_setting.find_first_of(" =") + 1);
     const std::string why =
         fs::is_directory(path, ec) ? "is a folder, not an .f3dm file" : "does not exist";
+    const std::string unset = s.explicit_setting[0] == '$'
+                                  ? " or unset FACEG2E_FACE_MODEL to use the default search"
+                                  : "";
     throw NotFoundError("the face model given by " + s.explicit_setting + " " + why +
-                        ". Fix the path" +
-                        (s.explicit_setting[0] == '$'
-                             ? std::string(" or unset FACEG2E_FACE_MODEL to use the default search")
-                             : std::string()) +
-                        " (scripts/fetch-face-model.sh installs the model into " +
+                        ". Fix the path" + unset + " (scripts/fetch-face-model.sh installs the model into " +
                         xdg_face_model_path().string() + ")");
   }
-  std::string msg =
-      "the ICT-FaceKit face model (" + std::string(kModelFile) + ") was not found. Looked in:\n";
+  std::string msg = "the ICT-FaceKit face model (" + std::string(kModelFile) +
+                    ") was not found. Looked in:\n";
   for (const auto& t : s.tried) msg += "  - " + t + "\n";
   msg +=
       "Pass --face-model PATH, set FACEG2E_FACE_MODEL, or run scripts/fetch-face-model.sh, which "
