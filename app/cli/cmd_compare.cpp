@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/cli/cli_commands.h"
+#include "core/face/atlas_seams.h"
 #include "core/face/face_model.h"
 #include "core/face/uv_atlas.h"
 #include "core/session/project.h"
@@ -183,6 +184,12 @@ void run_compare(const std::string& a_path, const std::string& b_path, const std
   std::printf("albedo_psnr_face_db: %.2f (%ld texels of the face cell the mesh covers)\n", pf.db,
               pf.texels);
   std::printf("albedo_psnr_all_db: %.2f (%ld texels of all textured cells)\n", pa.db, pa.texels);
+  // Colour seams where atlas cells meet on the mesh (face/atlas_seams.h), of each texture.
+  for (const auto& [name, img] : {std::pair<const char*, const Image8*>{"a", &ia}, {"b", &ib}}) {
+    const face::SeamReport r = face::measure_atlas_seams(model, atlas, *img);
+    std::printf("albedo_seam_%s: mean %.2f p95 %.2f max %.2f (|dRGB| of 255 over %zu cross-cell edges, %dpx)\n",
+                name, r.mean_abs, r.p95_abs, r.max_abs, r.edges, img->width);
+  }
 }
 
 }  // namespace

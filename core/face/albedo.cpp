@@ -184,6 +184,9 @@ Image8 default_albedo(const FaceModel& model, const UvAtlas& atlas, int size,
     });
   }
 
+  // Seams are levelled before the blur (the large steps: skin / scalp, lips / mouth socket) and
+  // again after it (what the blur brought back from the gutters at the island borders).
+  if (p.level_seams) level_atlas_seams(model, atlas, size, img.rgb);
   const int radius = std::max(1, int(std::lround(p.blur_radius_per_1024 * size / 1024.0f)));
   for (int c : {kCellFace, kCellHead})
     blur_rect(img, to_pixels(atlas.cells[c].rect, size), radius, 3);

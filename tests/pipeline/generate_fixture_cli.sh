@@ -30,10 +30,14 @@ grep -q -- "--sd21" "${WORK}/err.txt" || fail "missing-model message: $(cat "${W
   || { cat "${WORK}/log.txt" >&2; fail "generate with the fixture models"; }
 
 P="${WORK}/proj"
-for f in project.json identity.json albedo.png previews/geometry_0002.png previews/texture_0002.png \
-         previews/texture_0004.png; do
+for f in project.json identity.json albedo.png; do
   [[ -s "${P}/${f}" ]] || fail "generate did not write ${f} ($(ls -R "${P}" | tr '\n' ' '))"
 done
+# Previews go beside the project, never into it.
+for f in geometry_0002.png texture_0002.png texture_0004.png; do
+  [[ -s "${P}.previews/${f}" ]] || fail "generate did not write the preview ${f} ($(ls -R "${WORK}" | tr '\n' ' '))"
+done
+[[ ! -e "${P}/previews" ]] || fail "previews inside the project folder"
 grep -q '"stages": *\[' "${P}/project.json" || fail "project.json has no stages"
 tr -d ' \n' < "${P}/project.json" | grep -q '"stages":\["geometry","texture"\]' || fail "stages in project.json"
 grep -q "unet_sd1" "${P}/project.json" || fail "project.json does not record the UV prior"
@@ -43,7 +47,8 @@ grep -q "sd2_ldm" "${P}/project.json" || fail "project.json does not record the 
 "${CLI}" export --face-model "${MODEL}" --project "${P}" --out "${WORK}/exp" > /dev/null
 for f in face.obj face.mtl face_albedo.png face.json; do [[ -s "${WORK}/exp/${f}" ]] || fail "export: ${f}"; done
 [[ "$(grep -c '^v ' "${WORK}/exp/face.obj")" == 26719 ]] || fail "export: vertex count"
-[[ "$(grep -c '^f ' "${WORK}/exp/face.obj")" == 52220 ]] || fail "export: triangle count"
+# 52,220 in the model, less the 3,384 eyelash and eye-overlay triangles that are not drawn.
+[[ "$(grep -c '^f ' "${WORK}/exp/face.obj")" == 48836 ]] || fail "export: triangle count"
 grep -q "^map_Kd face_albedo.png$" "${WORK}/exp/face.mtl" || fail "export: map_Kd"
 # The generated texture differs from the default face's.
 "${CLI}" export --face-model "${MODEL}" --out "${WORK}/default" > /dev/null
