@@ -94,7 +94,7 @@ grep -q "triangles_not_drawn" "${WORK}/exp/face.json" || fail "sidecar does not 
 # --- --help shows the defaults -----------------------------------------------------------------
 "${CLI}" export --help > "${WORK}/help.txt"
 grep -- "--texture-size" "${WORK}/help.txt" | grep -q "1024" || fail "export --help: no --texture-size default"
-grep -- "--units" "${WORK}/help.txt" | grep -q "\bm\b" || fail "export --help: no --units default"
+grep -- "--units" "${WORK}/help.txt" | grep -q "=m " || fail "export --help: no --units default"
 
 # --- kill -9 during an export with --force: the old export or the new one, never a mix ---------
 # old: 1024 px, centimetres; new: 2048 px, metres. Each file says which it belongs to.
@@ -115,8 +115,16 @@ check_whole() {
     echo new
   fi
 }
+# One uninterrupted run gives its duration; the kills land at fractions of it, the late ones
+# around the swap at the end.
+t0=$(date +%s.%N)
+"${CLI}" export --face-model "${MODEL}" --out "${WORK}/k9" --force --texture-size 2048 > /dev/null
+dur=$(awk -v a="${t0}" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+[[ "$(check_whole "${WORK}/k9")" == new ]] || fail "an uninterrupted export did not replace the old one"
+"${CLI}" export --face-model "${MODEL}" --out "${WORK}/k9" --units cm --force > /dev/null
 seen=""
-for delay in 0.3 0.8 1.3 1.8 2.3 2.8; do
+for frac in 0.3 0.7 0.9 0.97 1.02; do
+  delay=$(awk -v d="${dur}" -v f="${frac}" 'BEGIN { print d * f }')
   "${CLI}" export --face-model "${MODEL}" --out "${WORK}/k9" --force --texture-size 2048 > /dev/null 2>&1 &
   pid=$!
   sleep "${delay}"
@@ -126,18 +134,19 @@ for delay in 0.3 0.8 1.3 1.8 2.3 2.8; do
   # Back to the old export for the next round.
   "${CLI}" export --face-model "${MODEL}" --out "${WORK}/k9" --units cm --force > /dev/null
 done
-echo "kill -9 during export: ${seen}"
+echo "kill -9 during export (uninterrupted run ${dur} s): ${seen}"
 [[ "$(entries "${WORK}")" != *".k9."* ]] || fail "kill -9 leftovers not cleaned by the next run: $(entries "${WORK}")"
 
 # --- full disk: the old export survives intact, or nothing is left ------------------------------
 DISK="${WORK}/disk"
-if try_tmpfs "${DISK}" size=2m; then
-  expect_fast_failure 60 export --face-model "${MODEL}" --out "${DISK}/exp" --texture-size 4096
+if try_tmpfs "${DISK}" size=1m; then
+  # The texture fits, the OBJ (3.5 MB) does not: the files written before it must not stay.
+  expect_fast_failure 60 export --face-model "${MODEL}" --out "${DISK}/exp"
   [[ -z "$(entries "${DISK}")" ]] || fail "full disk left: $(entries "${DISK}")"
   grep -qi "disk full\|no space" "${WORK}/err.txt" || fail "full-disk message: $(cat "${WORK}/err.txt")"
   "${CLI}" new --face-model "${MODEL}" --out "${DISK}/old" --identity "${WORK}/id1.json" > /dev/null
   cp -r "${DISK}/old" "${WORK}/old_copy"
-  expect_fast_failure 60 export --face-model "${MODEL}" --out "${DISK}/old" --force --texture-size 4096
+  expect_fast_failure 60 export --face-model "${MODEL}" --out "${DISK}/old" --force
   diff -r "${DISK}/old" "${WORK}/old_copy" > /dev/null || fail "a failed export on a full disk changed the old folder"
   [[ "$(entries "${DISK}")" == "old " ]] || fail "full disk left: $(entries "${DISK}")"
 else

@@ -45,7 +45,7 @@ grep -q "not valid UTF-8" "${WORK}/err.txt" || fail "UTF-8 message: $(cat "${WOR
 grep -q "offset 11" "${WORK}/err.txt" || fail "UTF-8 message has no byte offset: $(cat "${WORK}/err.txt")"
 expect_early_failure 10 "${SD[@]}" --out "${WORK}/utf8" --prompt "a face" --negative-prompt $'\xc3('
 grep -q -- "--negative-prompt" "${WORK}/err.txt" || fail "negative prompt UTF-8: $(cat "${WORK}/err.txt")"
-[[ "$(entries "${WORK}")" == "target " ]] || fail "a failed generate left: $(entries "${WORK}")"
+[[ "$(entries "${WORK}")" == "err.txt target " ]] || fail "a failed generate left: $(entries "${WORK}")"
 
 # --- step counts: 0 or negative is an error naming the flag ------------------------------------
 for bad in "--steps-geometry 0" "--steps-geometry -5" "--steps-texture -1" "--steps-texture=0"; do
@@ -75,7 +75,8 @@ else
 fi
 
 # --- settings that point nowhere -----------------------------------------------------------------
-expect_early_failure 10 "${SD[@]}" --out "${WORK}/x" --prompt "a face" --sd15 "${WORK}/missing.safetensors"
+expect_early_failure 10 --face-model "${MODEL}" --sd21 "${CK}/sd2_ldm.safetensors" --out "${WORK}/x" \
+  --controlnet-depth "${CK}/controlnet_sd1_lllyasviel.safetensors" --prompt "a face" --sd15 "${WORK}/missing.safetensors"
 grep -q "missing.safetensors" "${WORK}/err.txt" || fail "missing --sd15: $(cat "${WORK}/err.txt")"
 expect_early_failure 10 "${SD[@]}" --out "${WORK}/x" --prompt "a face" --clip-vocab "${WORK}/none.txt.gz"
 grep -q -- "--clip-vocab" "${WORK}/err.txt" || fail "missing --clip-vocab: $(cat "${WORK}/err.txt")"
@@ -135,8 +136,8 @@ fi
 # --- --help shows every default ------------------------------------------------------------------
 "${CLI}" generate --help > "${WORK}/help.txt"
 for opt in --seed --stages --preview-every --lr-geometry --lr-texture --steps-geometry --device --guidance; do
-  line="$(grep -- "${opt}\b" "${WORK}/help.txt" | head -1)"
-  [[ "${line}" == *"["*"]"* || "${line}" == *"Default"* ]] || fail "--help shows no default for ${opt}: ${line}"
+  # CLI11 prints "--seed UINT=0": the type, then "=" and the default.
+  grep -qE -- "^ *${opt} [A-Z]+[^ ]*=" "${WORK}/help.txt" || fail "--help shows no default for ${opt}: $(grep -- "${opt} " "${WORK}/help.txt")"
 done
 grep -- "--steps-geometry" "${WORK}/help.txt" | grep -q "400 with --guidance target" || fail "--help: mode defaults"
 echo "generate fails early and writes whole folders: OK"
