@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/cli/cli_commands.h"
+#include "core/face/atlas_seams.h"
 #include "core/face/face_model.h"
 #include "core/face/uv_atlas.h"
 #include "core/session/project.h"
@@ -108,10 +109,26 @@ std::optional<std::vector<float>> sidecar_identity(const fs::path& obj) {
   return session::parse_coefficients(c->at("identity"), side.string());
 }
 
+// Centimetres per OBJ unit: exports record their units in the sidecar (metres by default since
+// the --units flag); an OBJ without a sidecar is taken as centimetres, the face model's own.
+double cm_per_obj_unit(const fs::path& obj) {
+  const fs::path side = obj.parent_path() / (obj.stem().string() + ".json");
+  if (!fs::exists(side)) return 1.0;
+  const nlohmann::json j = read_json_file(side);
+  const std::string units = j.value("units", std::string("centimetres"));
+  if (units == "metres") return 100.0;
+  if (units == "centimetres") return 1.0;
+  throw FormatError(side.string(),
+                    "field 'units' is '" + units + "' (expected metres or centimetres)");
+}
+
 void run_compare(const std::string& a_path, const std::string& b_path, const std::string& model_path) {
   const ExportFiles a = locate(a_path), b = locate(b_path);
   const auto ca = sidecar_identity(a.obj), cb = sidecar_identity(b.obj);
-  const std::vector<double> va = read_vertices(a.obj), vb = read_vertices(b.obj);
+  std::vector<double> va = read_vertices(a.obj), vb = read_vertices(b.obj);
+  const double sa = cm_per_obj_unit(a.obj), sb = cm_per_obj_unit(b.obj);
+  for (double& x : va) x *= sa;
+  for (double& x : vb) x *= sb;
   if (va.size() != vb.size())
     throw Error("compare: " + a.obj.string() + " has " + std::to_string(va.size() / 3) +
                 " vertices, " + b.obj.string() + " has " + std::to_string(vb.size() / 3));
@@ -167,6 +184,12 @@ void run_compare(const std::string& a_path, const std::string& b_path, const std
   std::printf("albedo_psnr_face_db: %.2f (%ld texels of the face cell the mesh covers)\n", pf.db,
               pf.texels);
   std::printf("albedo_psnr_all_db: %.2f (%ld texels of all textured cells)\n", pa.db, pa.texels);
+  // Colour seams where atlas cells meet on the mesh (face/atlas_seams.h), of each texture.
+  for (const auto& [name, img] : {std::pair<const char*, const Image8*>{"a", &ia}, {"b", &ib}}) {
+    const face::SeamReport r = face::measure_atlas_seams(model, atlas, *img);
+    std::printf("albedo_seam_%s: mean %.2f p95 %.2f max %.2f (|dRGB| of 255 over %zu cross-cell edges, %dpx)\n",
+                name, r.mean_abs, r.p95_abs, r.max_abs, r.edges, img->width);
+  }
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
 #include "core/util/sha256.h"
+#include "core/util/staged_folder.h"
 
 namespace faceg2e::cli {
 namespace {
@@ -91,9 +92,20 @@ void run_info(const std::string& flag) {
 
 struct NewArgs {
   std::string out, identity, expression, albedo, face_model;
+  bool force = false;
 };
 
+// Output folders are written whole (core/util/staged_folder.h): refused when they exist unless
+// --force, created beside the target and swapped in when complete.
+StagedFolder staged_output(const std::string& out, bool force) {
+  StagedFolder::Options o;
+  o.force = force;
+  return StagedFolder(out, o);
+}
+
 void run_new(const NewArgs& a) {
+  StagedFolder folder =
+      staged_output(a.out, a.force);  // before any work: fails in the first second
   const face::FaceModel m = load_model(a.face_model);
   session::HistoryEntry e;
   e.kind = session::EntryKind::New;
@@ -116,7 +128,8 @@ void run_new(const NewArgs& a) {
   e.models = {{"face_model", m.source.string(), sha256_file_hex(m.source)}};
   const std::size_t n_id = face.coeffs.identity.size(), n_ex = face.coeffs.expression.size();
   const bool custom_albedo = !face.albedo.empty();
-  session::create_project(a.out, session::face_model_name(m), std::move(e));
+  session::create_project(folder.path(), session::face_model_name(m), std::move(e));
+  folder.commit();
   std::printf("wrote project %s (%zu identity, %zu expression coefficients, %s albedo)\n",
               a.out.c_str(), n_id, n_ex, custom_albedo ? "custom" : "default");
 }
@@ -125,9 +138,13 @@ struct ExportArgs {
   std::string project, face_model, out;
   int texture_size = 1024;
   std::string format = "all", blendshape_names = "arkit";
+  std::string units = "m";
+  bool force = false;
 };
 
 void run_export(const ExportArgs& a) {
+  StagedFolder folder =
+      staged_output(a.out, a.force);  // before any work: fails in the first second
   std::string warning;
   const face::FaceAssets assets = face::FaceAssets::load(optional_path(a.face_model), &warning);
   if (!warning.empty()) spdlog::warn("{}", warning);
@@ -135,6 +152,7 @@ void run_export(const ExportArgs& a) {
   session::FaceState state;
   session::ExportOptions opt;
   opt.texture_size = a.texture_size;
+  opt.units = session::parse_export_units(a.units);
   session::Project project;  // holds the W map opt.weights points at
   session::set_export_format(opt, a.format);
   opt.glb_options.names = session::parse_blendshape_names(a.blendshape_names);
@@ -152,11 +170,13 @@ void run_export(const ExportArgs& a) {
   }
   session::check_coefficients(state.coeffs, m,
                               a.project.empty() ? "export" : "project " + a.project);
-  const auto r = session::export_obj(assets, state, a.out, opt);
+  const auto r = session::export_obj(assets, state, folder.path(), opt);
+  folder.commit();
+  const fs::path out(a.out);
   const char* lead = "wrote";
   for (const fs::path& f : {r.obj, r.mtl, r.texture, r.weights, r.glb, r.sidecar}) {
     if (f.empty()) continue;
-    std::printf("%-5s %s\n", lead, f.string().c_str());
+    std::printf("%-5s %s\n", lead, (out / f.filename()).string().c_str());
     lead = "";
   }
 }
@@ -184,7 +204,11 @@ void register_face_commands(CLI::App& app) {
   {
     auto* cmd = app.add_subcommand("new", "Make a project folder holding one face state");
     auto a = std::make_shared<NewArgs>();
-    cmd->add_option("--out", a->out, "project folder to write")->required();
+    cmd->option_defaults()->always_capture_default();
+    cmd->add_option("--out", a->out, "project folder to write (an existing one needs --force)")
+        ->required();
+    cmd->add_flag("--force", a->force,
+                  "replace an existing --out folder (atomically, when the new one is complete)");
     cmd->add_option("--identity", a->identity,
                     "JSON list of identity coefficients (missing modes are 0)");
     cmd->add_option("--expression", a->expression,
@@ -201,18 +225,24 @@ void register_face_commands(CLI::App& app) {
         "Export a project (or the default face) as OBJ + MTL + PNG, GLB (glTF 2.0 with "
         "blendshapes) and a JSON sidecar");
     auto a = std::make_shared<ExportArgs>();
-    cmd->add_option("--project", a->project, "project folder (default: the default face)");
+    cmd->option_defaults()->always_capture_default();
+    cmd->add_option("--project", a->project, "project folder")->default_str("the default face");
     cmd->add_option("--face-model", a->face_model,
                     "F3DM file (default: the documented search order)");
-    cmd->add_option("--out", a->out, "output folder")->required();
+    cmd->add_option("--out", a->out, "output folder (an existing one needs --force)")->required();
+    cmd->add_flag("--force", a->force,
+                  "replace an existing --out folder (atomically, when the new export is complete)");
     cmd->add_option("--texture-size", a->texture_size, "albedo texture size (OBJ's PNG and GLB)")
         ->check(CLI::IsMember({1024, 2048, 4096}));
-    cmd->add_option("--format", a->format, "obj (OBJ+MTL+PNG), glb, or all (default)")
+    cmd->add_option("--format", a->format, "obj (OBJ+MTL+PNG), glb, or all")
         ->check(CLI::IsMember({"obj", "glb", "all"}));
     cmd->add_option("--blendshape-names", a->blendshape_names,
-                    "GLB morph-target names: arkit (Apple's 52, default) or model (the 53 "
-                    "ICT names)")
+                    "GLB morph-target names: arkit (Apple's 52) or model (the 53 ICT names)")
         ->check(CLI::IsMember({"arkit", "model"}));
+    cmd->add_option("--units", a->units,
+                    "OBJ vertex units: m (metres, what Blender and glTF expect) or cm (the face "
+                    "model's own)")
+        ->check(CLI::IsMember({"m", "cm"}));
     cmd->callback([a] { run_export(*a); });
   }
 }

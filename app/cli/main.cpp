@@ -1,4 +1,5 @@
 // faceg2e-cli: the headless front end of FaceG2E.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -10,6 +11,8 @@
 #include "core/util/error.h"
 
 int main(int argc, char** argv) {
+  // Warnings and notes go to stderr, beside the errors; stdout carries only the results.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("faceg2e"));
   CLI::App app{"faceg2e-cli " + faceg2e::app_version() +
                ": text-guided 3D face generation and editing, headless"};
   app.set_version_flag("--version", faceg2e::app_version());

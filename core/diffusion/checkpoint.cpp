@@ -963,7 +963,25 @@ ComponentWeights single_file_text(const SingleFile& f, torch::ScalarType dtype, 
 Component component_of_folder(const fs::path& dir) {
   if (fs::exists(dir / "scheduler_config.json")) return Component::Scheduler;
   if (fs::exists(dir / "vocab.json")) return Component::Tokenizer;
-  if (!fs::exists(dir / "config.json")) throw NotFoundError(dir.string() + " has no config.json");
+  if (!fs::exists(dir / "config.json")) {
+    // Say what a model folder holds, and point at a checkpoint sitting in this one.
+    std::string hint;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+      if (lower(it->path().extension().string()) == ".safetensors") {
+        hint = " It holds " + it->path().filename().string() +
+               ": give that file itself, or the folder as --models DIR to have it scanned.";
+        break;
+      }
+    throw NotFoundError(dir.string() +
+                        " is not a model folder (it has no model_index.json and no config.json). "
+                        "A model folder is a diffusers pipeline (model_index.json with unet/, vae/, "
+                        "text_encoder/, tokenizer/ and scheduler/ folders) or one diffusers "
+                        "component (config.json beside diffusion_pytorch_model.safetensors or "
+                        "model.safetensors); a single-file checkpoint (A1111 / ComfyUI) is one "
+                        ".safetensors file." +
+                        hint);
+  }
   const auto cfg = read_json_file(dir / "config.json");
   const std::string cls = cfg.value("_class_name", std::string());
   if (cls == "UNet2DConditionModel") return Component::UNet;

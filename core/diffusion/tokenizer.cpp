@@ -525,6 +525,47 @@ std::vector<std::string> ClipTokenizer::tokens(const std::string& text) const {
   return toks;
 }
 
+std::string ClipTokenizer::decode_tokens(const std::vector<std::string>& toks) const {
+  std::unordered_map<std::string, unsigned char> decoder;
+  for (int b = 0; b < 256; ++b) decoder[byte_encoder_[b]] = static_cast<unsigned char>(b);
+  std::string out;
+  for (std::string t : toks) {
+    bool word_end = false;
+    if (t.size() >= 4 && t.compare(t.size() - 4, 4, "</w>") == 0) {
+      t.resize(t.size() - 4);
+      word_end = true;
+    }
+    // Each stand-in is one UTF-8 character; added tokens are ASCII and map to themselves.
+    for (std::size_t i = 0; i < t.size();) {
+      const auto lead = static_cast<unsigned char>(t[i]);
+      const std::size_t len = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+      const std::string ch = t.substr(i, len);
+      const auto it = decoder.find(ch);
+      if (it != decoder.end())
+        out += static_cast<char>(it->second);
+      else
+        out += ch;
+      i += len;
+    }
+    if (word_end) out += ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::size_t ClipTokenizer::count_tokens(const std::string& text) const {
+  return encode_body(text, nullptr).size();
+}
+
+std::string ClipTokenizer::dropped_text(const std::string& text) const {
+  std::vector<std::string> toks;
+  encode_body(text, &toks);
+  const std::size_t keep = static_cast<std::size_t>(std::max(0, config_.max_length - 2));
+  if (toks.size() <= keep) return {};
+  return decode_tokens(
+      std::vector<std::string>(toks.begin() + static_cast<std::ptrdiff_t>(keep), toks.end()));
+}
+
 std::vector<int> ClipTokenizer::token_indices_for_word(const std::string& prompt,
                                                        const std::string& word) const {
   const auto ids = encode_padded(prompt);

@@ -57,6 +57,14 @@ class ClipTokenizer {
   std::vector<std::int64_t> encode_padded(const std::string& text) const;
   // The token strings of encode_unpadded (byte-level unicode form, "</w>" suffixes).
   std::vector<std::string> tokens(const std::string& text) const;
+  // Token strings back to text, as transformers' decode does: byte stand-ins to bytes, "</w>"
+  // to a space. The text is the tokenizer's normalised form (lower case, collapsed spaces).
+  std::string decode_tokens(const std::vector<std::string>& tokens) const;
+  // What encode_padded(text) cuts off: the text of the tokens past max_length - 2, empty when
+  // the prompt fits. For the "prompt too long" warning (as A1111 shows it) before a run.
+  std::string dropped_text(const std::string& text) const;
+  // The number of text tokens (without BOS/EOS); more than max_length() - 2 are truncated.
+  std::size_t count_tokens(const std::string& text) const;
 
   // Positions in encode_padded(prompt) of the tokens of `word` (every occurrence of the whole
   // token sequence of `word`; e.g. "lips" in "make her lips red" -> {3}). Empty if absent or

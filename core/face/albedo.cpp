@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/face/atlas_seams.h"
 #include "core/util/error.h"
 
 namespace faceg2e::face {
@@ -183,9 +184,13 @@ Image8 default_albedo(const FaceModel& model, const UvAtlas& atlas, int size,
     });
   }
 
+  // Seams are levelled before the blur (the large steps: skin / scalp, lips / mouth socket) and
+  // again after it (what the blur brought back from the gutters at the island borders).
+  if (p.level_seams) level_atlas_seams(model, atlas, size, img.rgb);
   const int radius = std::max(1, int(std::lround(p.blur_radius_per_1024 * size / 1024.0f)));
   for (int c : {kCellFace, kCellHead})
     blur_rect(img, to_pixels(atlas.cells[c].rect, size), radius, 3);
+  if (p.level_seams) level_atlas_seams(model, atlas, size, img.rgb);
 
   Image8 out;
   out.width = out.height = size;

@@ -15,6 +15,7 @@
 #include "core/diffusion/controlnet.h"
 #include "core/diffusion/tokenizer.h"
 #include "core/diffusion/scheduler.h"
+#include "core/diffusion/tokenizer.h"
 #include "core/diffusion/unet.h"
 #include "core/diffusion/vae.h"
 #include "core/guidance/guidance.h"
@@ -95,6 +96,12 @@ struct SdLoadOptions {
   torch::Device device = torch::kCPU;
   TextSdsParams params;
 };
+
+// The CLIP tokenizer load_text_sds uses for o.checkpoint (inspected as `info`): a tokenizer
+// folder beside or inside the model, else o.clip_vocab. Throws NotFoundError naming every place.
+// Public so the prompt can be checked against it before a run starts.
+std::shared_ptr<diffusion::ClipTokenizer> find_tokenizer(const diffusion::ModelInfo& info,
+                                                         const SdLoadOptions& o);
 
 struct LoadedSd {
   std::shared_ptr<TextSdsGuidance> guidance;

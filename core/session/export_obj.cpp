@@ -44,13 +44,15 @@ constexpr PlainMaterial kPlainMaterials[] = {
 
 std::string obj_text(const face::FaceAssets& assets, const std::vector<float>& positions,
                      const std::vector<float>& normals, const std::string& mtl_name,
-                     const std::vector<std::string>& face_material) {
+                     const std::vector<std::string>& face_material, ExportUnits units) {
   const face::FaceModel& m = assets.model;
   const face::UvAtlas& atlas = assets.atlas;
   std::string out;
   out.reserve(std::size_t(m.num_vertices) * 80 + std::size_t(m.num_faces) * 60);
-  out += "# FaceG2E " + app_version() +
-         " export. Units: centimetres; right-handed, +Y up, face looks toward +Z.\n";
+  // The model is in centimetres.
+  const float scale = units == ExportUnits::kMetres ? 0.01f : 1.0f;
+  out += "# FaceG2E " + app_version() + " export. Units: " + units_name(units) +
+         "; right-handed, +Y up, face looks toward +Z.\n";
   out +=
       "# Face model: ICT-FaceKit (MIT, Copyright (c) 2020 USC Institute for Creative "
       "Technologies);\n";
@@ -58,11 +60,11 @@ std::string obj_text(const face::FaceAssets& assets, const std::vector<float>& p
   out += "mtllib " + mtl_name + "\n";
   for (int v = 0; v < m.num_vertices; ++v) {
     out += "v ";
-    append_float(out, positions[3 * v]);
+    append_float(out, positions[3 * v] * scale);
     out += ' ';
-    append_float(out, positions[3 * v + 1]);
+    append_float(out, positions[3 * v + 1] * scale);
     out += ' ';
-    append_float(out, positions[3 * v + 2]);
+    append_float(out, positions[3 * v + 2] * scale);
     out += '\n';
   }
   for (int t = 0; t < m.num_uvs; ++t) {
@@ -140,6 +142,16 @@ nlohmann::json glb_asset_extras(const face::FaceModel& model, const FaceState& s
 
 }  // namespace
 
+ExportUnits parse_export_units(const std::string& s) {
+  if (s == "m") return ExportUnits::kMetres;
+  if (s == "cm") return ExportUnits::kCentimetres;
+  throw Error("export: units must be m or cm, got '" + s + "'");
+}
+
+const char* units_name(ExportUnits units) {
+  return units == ExportUnits::kMetres ? "metres" : "centimetres";
+}
+
 void set_export_format(ExportOptions& options, const std::string& format) {
   if (format != "obj" && format != "glb" && format != "all")
     throw Error("export format '" + format + "': expected obj, glb or all");
@@ -206,7 +218,8 @@ ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
                         {"source", model.meta.value("source", std::string())},
                         {"license", model.meta.value("license", std::string("MIT"))},
                         {"license_text", model.license_text}};
-  side["units"] = "centimetres";
+  side["units"] = units_name(opt.units);
+  side["units_per_face_model_unit"] = opt.units == ExportUnits::kMetres ? 0.01 : 1.0;  // model: cm
   side["axes"] = "right-handed, +Y up, the face looks toward +Z";
   side["coefficients"] = {{"identity", state.coeffs.identity},
                           {"expression", state.coeffs.expression}};
@@ -220,7 +233,7 @@ ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
   side["mesh"] = {{"vertices", model.num_vertices},
                   {"uvs", model.num_uvs},
                   {"triangles", drawn},
-                  {"hidden_triangles", "eyelashes and transparent eye overlays (FaceAssets rule)"}};
+                  {"triangles_not_drawn", model.num_faces - drawn}};  // lashes, eye overlays
   if (opt.obj) {
     side["mesh"]["obj"] = r.obj.filename().string();
     side["mesh"]["mtl"] = r.mtl.filename().string();
@@ -252,8 +265,8 @@ ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
   if (opt.obj) {
     write_png(r.texture, tex);
     write_file_atomic(r.mtl, mtl_text(r.texture.filename().string(), used_plain));
-    write_file_atomic(
-        r.obj, obj_text(assets, positions, normals, r.mtl.filename().string(), face_material));
+    write_file_atomic(r.obj, obj_text(assets, positions, normals, r.mtl.filename().string(),
+                                      face_material, opt.units));
   }
   if (!r.weights.empty()) write_png(r.weights, weights_png);
   if (opt.glb) {

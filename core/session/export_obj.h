@@ -1,12 +1,13 @@
 #pragma once
 // Export of one face state as a textured mesh, used by the CLI and the GUI:
 //
-//   OUT/<name>.obj         every vertex in the model's order (v, cm), per-corner atlas UVs (vt),
-//                          per-vertex normals (vn), the drawn triangles (f v/vt/vn; FaceAssets'
-//                          rule hides eyelashes and eye overlays), grouped by usemtl
+//   OUT/<name>.obj         every vertex in the model's order (v, metres or cm), per-corner atlas
+//                          UVs (vt), per-vertex normals (vn), the drawn triangles (f v/vt/vn;
+//                          FaceAssets' rule hides eyelashes and eye overlays), grouped by usemtl
 //   OUT/<name>.mtl         material "faceg2e_albedo" with map_Kd <name>_albedo.png (relative);
-//                          plain materials for the faces outside the atlas (eyelashes; eye
-//                          occlusion / eye blend / lacrimal fluid as transparent "d" overlays)
+//                          plain materials for any drawn face outside the atlas. Eyelashes and
+//                          the transparent eye overlays are not written (face/face_assets.h):
+//                          every vertex is, so vertex indices stay the model's
 //   OUT/<name>_albedo.png  the atlas (uv_atlas.h layout), texture_size^2, padded past the
 //                          islands so there are no seams
 //   OUT/<name>.json        sidecar: face-model name and licence notice, coefficients (with
@@ -22,7 +23,9 @@
 // ExportOptions::obj / ::glb choose the formats (CLI --format obj|glb|all); the sidecar is
 // always written.
 //
-// Units: centimetres (as ICT-FaceKit). Axes: right-handed, +Y up, the face looks toward +Z
+// Units: metres by default (what Blender's OBJ importer and glTF assume: a cm OBJ imports 100x too
+// large), centimetres (ICT-FaceKit's own) on request; the sidecar's "units" says which.
+// Axes: right-handed, +Y up, the face looks toward +Z
 // (Blender's OBJ importer maps this to its Z-up world with its default "Y forward / Z up").
 // Every file is written atomically (temp + fsync + rename).
 #include <filesystem>
@@ -36,15 +39,22 @@
 
 namespace faceg2e::session {
 
+enum class ExportUnits { kMetres, kCentimetres };
+// "m" / "cm" (the --units flag); throws faceg2e::Error otherwise.
+ExportUnits parse_export_units(const std::string& s);
+// "metres" / "centimetres", as the sidecar records it.
+const char* units_name(ExportUnits units);
+
 struct ExportOptions {
   int texture_size = 1024;              // 1024, 2048 or 4096
   std::string basename = "face";        // file names: <basename>.obj, .mtl, _albedo.png, .json
+  ExportUnits units = ExportUnits::kMetres;  // OBJ vertex units (the model is in centimetres)
   PaddingParams padding;                // texels grown past the islands
   nlohmann::json generation;            // copied into the sidecar when not null
   nlohmann::json history;               // sidecar "history" when not null (session::history_json)
   const FloatImage* weights = nullptr;  // W map written as <basename>_weights.png when set
   bool obj = true;                      // OBJ + MTL + PNG
-  bool glb = true;                      // GLB
+  bool glb = true;                      // GLB (always metres, as glTF says)
   GlbOptions glb_options;
 };
 

@@ -55,15 +55,21 @@ FaceModelSearch find_face_model(const std::optional<fs::path>& explicit_path) {
   FaceModelSearch s;
   if (explicit_path) {
     s.tried.push_back("--face-model " + explicit_path->string());
-    if (is_file(*explicit_path)) s.found = *explicit_path;
+    if (is_file(*explicit_path))
+      s.found = *explicit_path;
+    else
+      s.explicit_setting = "--face-model " + explicit_path->string();
     return s;  // An explicit path that is wrong is an error, not a reason to look elsewhere.
   }
   if (auto e = env("FACEG2E_FACE_MODEL")) {
+    // Like the flag: a variable that is set but wrong is an error, not a reason to look
+    // elsewhere (another model would be used without a word).
     s.tried.push_back("$FACEG2E_FACE_MODEL=" + *e);
-    if (is_file(*e)) {
+    if (is_file(*e))
       s.found = *e;
-      return s;
-    }
+    else
+      s.explicit_setting = "$FACEG2E_FACE_MODEL=" + *e;
+    return s;
   } else {
     s.tried.push_back("$FACEG2E_FACE_MODEL (not set)");
   }
@@ -96,6 +102,18 @@ FaceModelSearch find_face_model(const std::optional<fs::path>& explicit_path) {
 fs::path require_face_model(const std::optional<fs::path>& explicit_path) {
   FaceModelSearch s = find_face_model(explicit_path);
   if (!s.found.empty()) return s.found;
+  if (!s.explicit_setting.empty()) {
+    std::error_code ec;
+    const std::string path = s.explicit_setting.substr(s.explicit_setting.find_first_of(" =") + 1);
+    const std::string why =
+        fs::is_directory(path, ec) ? "is a folder, not an .f3dm file" : "does not exist";
+    const std::string unset = s.explicit_setting[0] == '$'
+                                  ? " or unset FACEG2E_FACE_MODEL to use the default search"
+                                  : "";
+    throw NotFoundError("the face model given by " + s.explicit_setting + " " + why +
+                        ". Fix the path" + unset + " (scripts/fetch-face-model.sh installs the model into " +
+                        xdg_face_model_path().string() + ")");
+  }
   std::string msg = "the ICT-FaceKit face model (" + std::string(kModelFile) +
                     ") was not found. Looked in:\n";
   for (const auto& t : s.tried) msg += "  - " + t + "\n";

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -38,6 +39,40 @@ const DtypeDesc& desc_of(Dtype d) {
   for (const auto& x : kDtypes)
     if (x.dtype == d) return x;
   throw Error("unknown safetensors dtype enum");
+}
+
+// Why a file that fails the header checks is not a safetensors file, in words a user can act
+// on: what its first bytes look like.
+std::string not_safetensors_reason(const unsigned char* bytes, std::uint64_t size) {
+  const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(size, 24));
+  std::string head;
+  bool text = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char c = bytes[i];
+    if (c == '\n' || c == '\r' || c == '\t') {
+      head += ' ';
+    } else if (c >= 0x20 && c < 0x7F) {
+      head += static_cast<char>(c);
+    } else {
+      text = false;
+      head += '.';
+    }
+  }
+  std::size_t first = 0;
+  while (first < n && std::isspace(bytes[first])) ++first;
+  std::string kind;
+  if (n >= 2 && bytes[0] == 'P' && bytes[1] == 'K')
+    kind = "a zip archive (a PyTorch .ckpt/.pt?)";
+  else if (n >= 1 && bytes[0] == 0x80)
+    kind = "a Python pickle";
+  else if (first < n && (bytes[first] == '{' || bytes[first] == '['))
+    kind = "JSON text";
+  else if (text)
+    kind = "a text file";
+  else
+    kind = "binary data of another format";
+  return "not a safetensors file: it looks like " + kind + " (it starts with \"" + head +
+         "\"); a safetensors file starts with an 8-byte header length followed by a JSON header";
 }
 
 std::uint64_t read_u64_le(const unsigned char* p) {
@@ -123,9 +158,15 @@ std::uint64_t TensorInfo::numel() const {
 
 Header parse_header(const unsigned char* bytes, std::uint64_t size, const std::string& file) {
   if (size < 8)
-    throw FormatError(
-        file, "file is " + std::to_string(size) + " bytes, too short for the 8-byte header length");
+    throw FormatError(file, "not a safetensors file: it is " + std::to_string(size) +
+                                " bytes, too short for the 8-byte header length");
   const std::uint64_t header_len = read_u64_le(bytes);
+  // The JSON header starts right after the length: anything else is another kind of file, and
+  // saying so beats reporting an absurd header length (a JSON file's first 8 bytes read as one).
+  if (header_len > size - 8 || header_len < 2 || bytes[8] != '{')
+    throw FormatError(file, not_safetensors_reason(bytes, size) + " (header length field " +
+                                std::to_string(header_len) + ", file size " +
+                                std::to_string(size) + ")");
   if (header_len > size - 8)
     throw FormatError(file, "header length " + std::to_string(header_len) +
                                 " exceeds the file size " + std::to_string(size));
@@ -204,8 +245,8 @@ std::shared_ptr<const File> File::open(const std::filesystem::path& path) {
   const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
   if (size < 8) {
     ::close(fd);
-    throw FormatError(
-        file, "file is " + std::to_string(size) + " bytes, too short for the 8-byte header length");
+    throw FormatError(file, "not a safetensors file: it is " + std::to_string(size) +
+                                " bytes, too short for the 8-byte header length");
   }
   void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   const int map_errno = errno;

@@ -249,6 +249,26 @@ TEST(Checkpoint, UnrecognisedOrCorruptFilesAreClearErrors) {
   { std::ofstream(dir / "trunc.safetensors", std::ios::binary) << std::string("\x10\x00\x00", 3); }
   EXPECT_THROW(inspect_model(dir / "trunc.safetensors"), FormatError);
   EXPECT_THROW(inspect_model(dir / "none.safetensors"), NotFoundError);
+  // A folder that is not a model says what a model folder holds, and points at the checkpoint
+  // inside it.
+  try {
+    inspect_model(dir);
+    ADD_FAILURE() << "a folder of files was inspected as a model";
+  } catch (const NotFoundError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("is not a model folder"), std::string::npos) << m;
+    EXPECT_NE(m.find("model_index.json"), std::string::npos) << m;
+    EXPECT_NE(m.find("diffusion_pytorch_model.safetensors"), std::string::npos) << m;
+    EXPECT_NE(m.find("random.safetensors"), std::string::npos) << m;
+  }
+  // A JSON file given as a checkpoint is named as not safetensors.
+  { std::ofstream(dir / "model.json") << "{\"_class_name\": \"UNet2DConditionModel\"}"; }
+  try {
+    inspect_model(dir / "model.json");
+    ADD_FAILURE() << "a JSON file was inspected as a model";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a safetensors file"), std::string::npos) << e.what();
+  }
 }
 
 // layers_per_block 1 (the hidden fixture set's UNets): an LDM file written with a hand-typed

@@ -253,3 +253,26 @@ TEST(LoadInto, ReportsMissingUnexpectedAndShapeMismatchByName) {
     EXPECT_TRUE(torch::equal(before, m.lin->weight));  // nothing copied on failure
   }
 }
+
+TEST(Safetensors, AnotherKindOfFileIsNamedAsSuch) {
+  // A diffusers config.json given where a checkpoint belongs: its first 8 bytes read as a
+  // huge header length; the message says what the file is instead.
+  const auto p = temp_dir() / "config.json";
+  write_bytes(p, "{\n  \"_class_name\": \"UNet2DConditionModel\",\n  \"in_channels\": 4\n}\n");
+  try {
+    auto f = SafetensorsFile::open(p);
+    FAIL() << "accepted a JSON file";
+  } catch (const FormatError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("not a safetensors file"), std::string::npos) << m;
+    EXPECT_NE(m.find("JSON"), std::string::npos) << m;
+    EXPECT_NE(m.find("config.json"), std::string::npos) << m;
+  }
+  write_bytes(p, "hello");
+  try {
+    auto f = SafetensorsFile::open(p);
+    FAIL() << "accepted a 5-byte file";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a safetensors file"), std::string::npos) << e.what();
+  }
+}

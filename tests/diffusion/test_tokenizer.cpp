@@ -67,3 +67,20 @@ TEST(ClipTokenizer, WordIndicesPointAtTheWordsTokens) {
 TEST(ClipTokenizer, MissingFilesAreReported) {
   EXPECT_THROW(ClipTokenizer::from_folder(fixture_dir() / "no_such_tokenizer"), faceg2e::NotFoundError);
 }
+
+TEST(ClipTokenizer, DroppedTextIsWhatTruncationCutsOff) {
+  const auto tok = ClipTokenizer::from_folder(fixture_dir() / "tokenizer");
+  std::string prompt;
+  for (int i = 0; i < 75; ++i) prompt += "cat ";  // exactly the 75 text tokens that fit
+  EXPECT_EQ(tok->count_tokens(prompt), 75u);
+  EXPECT_EQ(tok->dropped_text(prompt), "");
+  prompt += "with a Red HAT";
+  EXPECT_EQ(tok->count_tokens(prompt), 79u);
+  // The tokenizer's normalised text (lower case), as A1111's warning shows it.
+  EXPECT_EQ(tok->dropped_text(prompt), "with a red hat");
+  // The kept ids end just before the dropped part.
+  const auto ids = tok->encode_padded(prompt);
+  EXPECT_EQ(ids[75], tok->encode_unpadded("cat")[1]);
+  EXPECT_EQ(ids[76], tok->eos_id());
+  EXPECT_EQ(tok->decode_tokens(tok->tokens("caf\xC3\xA9 au lait")), "<|startoftext|>caf\xC3\xA9 au lait <|endoftext|>");
+}

@@ -131,6 +131,7 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   state.albedo = to_float_image(gradient_image(300));  // any size: resampled
   ExportOptions opt;
   opt.texture_size = 1024;
+  opt.units = ExportUnits::kCentimetres;  // the model's own units: vertices compare directly
   const ExportResult r = export_obj(assets(), state, dir.path() / "out", opt);
   ASSERT_TRUE(fs::exists(r.obj));
   const ObjReadBack o = read_obj(r.obj);
@@ -142,11 +143,14 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
     for (auto n : s.mesh.num_face_vertices) EXPECT_EQ(n, 3);
     tris += s.mesh.num_face_vertices.size();
   }
-  // Every drawn triangle (FaceAssets' rule), and no hidden one (lashes, eye overlays).
+  // Every triangle but the eyelashes and the transparent eye overlays (face_assets.h), counted
+  // here from the model's part ids and the atlas's opacity flags.
   std::size_t drawn = 0;
-  for (int f = 0; f < m.num_faces; ++f) drawn += assets().is_drawn(f) ? 1 : 0;
+  for (int f = 0; f < m.num_faces; ++f)
+    drawn += m.face_part[f] != 15 && m.face_part[f] != 16 && atlas().face_opaque[f] != 0;
   EXPECT_LT(drawn, std::size_t(m.num_faces));
   EXPECT_EQ(tris, drawn);
+  for (const auto& mat : o.materials) EXPECT_NE(mat.name, "M_EyeLashes");
   for (float t : o.attrib.texcoords) {
     ASSERT_GE(t, 0.0f);
     ASSERT_LE(t, 1.0f);
@@ -180,6 +184,39 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   EXPECT_EQ(side["coefficients"]["identity"].size(), 2u);
   EXPECT_EQ(side["coefficients"]["expression_names"][26], "jawOpen");
   EXPECT_FALSE(side["app_version"].get<std::string>().empty());
+}
+
+TEST(Export, MetresByDefaultAndTheSidecarSaysSo) {
+  const face::FaceModel& m = reference_model();
+  TempDir dir("export_units");
+  FaceState state;
+  state.coeffs.identity = {0.7f};
+  const ExportResult r = export_obj(assets(), state, dir.path() / "m", {});
+  ExportOptions cm;
+  cm.units = ExportUnits::kCentimetres;
+  const ExportResult rc = export_obj(assets(), state, dir.path() / "cm", cm);
+  const ObjReadBack a = read_obj(r.obj), b = read_obj(rc.obj);
+  ASSERT_EQ(a.attrib.vertices.size(), b.attrib.vertices.size());
+  const std::size_t stride = std::size_t(m.num_vertices) * 3;
+  float height_m = 0;
+  float lo = 1e9f, hi = -1e9f;
+  for (std::size_t i = 0; i < a.attrib.vertices.size(); ++i) {
+    EXPECT_NEAR(a.attrib.vertices[i], 0.01 * b.attrib.vertices[i], 1e-5) << i;
+    if (i % 3 == 1) {
+      lo = std::min(lo, a.attrib.vertices[i]);
+      hi = std::max(hi, a.attrib.vertices[i]);
+    }
+  }
+  // Independent of the export: the model's own neutral + identity, in cm.
+  for (std::size_t i = 0; i < stride; i += 1231)
+    EXPECT_NEAR(a.attrib.vertices[i], 0.01 * (double(m.neutral_vertices[i]) + 0.7 * m.identity_basis[i]), 1e-5);
+  height_m = hi - lo;
+  EXPECT_GT(height_m, 0.15f);  // a head and neck is tens of centimetres tall, not metres
+  EXPECT_LT(height_m, 0.6f);
+  EXPECT_EQ(nlohmann::json::parse(read_file(r.sidecar))["units"], "metres");
+  EXPECT_EQ(nlohmann::json::parse(read_file(rc.sidecar))["units"], "centimetres");
+  EXPECT_NE(read_file(r.obj).find("Units: metres"), std::string::npos);
+  EXPECT_THROW(parse_export_units("mm"), Error);
 }
 
 TEST(Export, TexturePaddedPastIslands) {
@@ -229,7 +266,7 @@ TEST(Export, DefaultFaceAndBadOptions) {
   const auto r = export_obj(assets(), FaceState{}, dir.path(), {});
   const ObjReadBack o = read_obj(r.obj);
   for (std::size_t i = 0; i < o.attrib.vertices.size(); i += 1013)
-    EXPECT_FLOAT_EQ(o.attrib.vertices[i], m.neutral_vertices[i]);
+    EXPECT_NEAR(o.attrib.vertices[i], 0.01f * m.neutral_vertices[i], 1e-6f);  // metres
   ExportOptions bad;
   bad.texture_size = 1000;
   EXPECT_THROW(export_obj(assets(), FaceState{}, dir.path(), bad), Error);

@@ -30,10 +30,14 @@ grep -q -- "--sd21" "${WORK}/err.txt" || fail "missing-model message: $(cat "${W
   || { cat "${WORK}/log.txt" >&2; fail "generate with the fixture models"; }
 
 P="${WORK}/proj"
-for f in project.json identity.json albedo.png previews/geometry_0002.png previews/texture_0002.png \
-         previews/texture_0004.png; do
+for f in project.json identity.json albedo.png; do
   [[ -s "${P}/${f}" ]] || fail "generate did not write ${f} ($(ls -R "${P}" | tr '\n' ' '))"
 done
+# Previews go beside the project, never into it.
+for f in geometry_0002.png texture_0002.png texture_0004.png; do
+  [[ -s "${P}.previews/${f}" ]] || fail "generate did not write the preview ${f} ($(ls -R "${WORK}" | tr '\n' ' '))"
+done
+[[ ! -e "${P}/previews" ]] || fail "previews inside the project folder"
 grep -q '"stages": *\[' "${P}/project.json" || fail "project.json has no stages"
 tr -d ' \n' < "${P}/project.json" | grep -q '"stages":\["geometry","texture"\]' || fail "stages in project.json"
 grep -q "unet_sd1" "${P}/project.json" || fail "project.json does not record the UV prior"

@@ -61,3 +61,24 @@ TEST(DataPaths, EnvironmentThenXdgThenShared) {
   EXPECT_NE(s.found.string().find("shared"), std::string::npos);
   EXPECT_GE(s.tried.size(), 3u);
 }
+
+TEST(DataPaths, AnEnvironmentVariableThatPointsNowhereIsAnError) {
+  EnvGuard g1("FACEG2E_FACE_MODEL");
+  const fs::path missing = faceg2e::testing::scratch_dir("paths") / "no_such_model.f3dm";
+  ::setenv("FACEG2E_FACE_MODEL", missing.c_str(), 1);
+  // Not a silent fall-through to another model (../shared would be found otherwise).
+  EXPECT_TRUE(faceg2e::find_face_model(std::nullopt).found.empty());
+  try {
+    faceg2e::require_face_model(std::nullopt);
+    FAIL() << "expected NotFoundError";
+  } catch (const faceg2e::NotFoundError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("FACEG2E_FACE_MODEL"), std::string::npos) << m;
+    EXPECT_NE(m.find(missing.string()), std::string::npos) << m;
+    EXPECT_NE(m.find("does not exist"), std::string::npos) << m;
+  }
+  // The flag wins over the variable.
+  const fs::path real = faceg2e::testing::scratch_dir("paths") / "real.f3dm";
+  { std::ofstream(real) << "x"; }
+  EXPECT_EQ(faceg2e::require_face_model(real), real);
+}
