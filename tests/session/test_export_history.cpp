@@ -2,7 +2,7 @@
 // edit's export carries its W map and the whole history.
 #include <gtest/gtest.h>
 
-#include "core/face/uv_atlas.h"
+#include "core/face/face_assets.h"
 #include "core/session/export_obj.h"
 #include "core/session/project_store.h"
 #include "core/util/atomic_file.h"
@@ -17,8 +17,8 @@ namespace fs = std::filesystem;
 using face::testing::reference_model;
 using testing::make_entry;
 
-const face::UvAtlas& atlas() {
-  static const face::UvAtlas a = face::build_uv_atlas(reference_model());
+const face::FaceAssets& assets() {
+  static const face::FaceAssets a = face::FaceAssets::from_model(reference_model());
   return a;
 }
 
@@ -35,7 +35,7 @@ Exported export_cursor(const fs::path& project, const fs::path& out) {
   opt.generation = entry_record_json(e);
   opt.history = history_json(p.history);
   if (!e.weights.empty()) opt.weights = &e.weights;
-  const ExportResult r = export_obj(reference_model(), atlas(), e.state, out, opt);
+  const ExportResult r = export_obj(assets(), e.state, out, opt);
   Exported x;
   x.obj = read_file(r.obj);
   x.mtl = read_file(r.mtl);
