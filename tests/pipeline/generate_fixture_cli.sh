@@ -30,14 +30,20 @@ grep -q -- "--sd21" "${WORK}/err.txt" || fail "missing-model message: $(cat "${W
   || { cat "${WORK}/log.txt" >&2; fail "generate with the fixture models"; }
 
 P="${WORK}/proj"
-for f in project.json identity.json albedo.png previews/geometry_0002.png previews/texture_0002.png \
-         previews/texture_0004.png; do
+# A format-2 project with one entry (core/session/project_store.h); the run's record is the
+# entry's params.
+[[ "$(ls "${P}/entries" | wc -l)" == 1 ]] || fail "generate: expected one history entry ($(ls -R "${P}" | tr '\n' ' '))"
+E="entries/$(ls "${P}/entries")"
+for f in project.json "${E}/entry.json" "${E}/state.safetensors" previews/geometry_0002.png \
+         previews/texture_0002.png previews/texture_0004.png; do
   [[ -s "${P}/${f}" ]] || fail "generate did not write ${f} ($(ls -R "${P}" | tr '\n' ' '))"
 done
-grep -q '"stages": *\[' "${P}/project.json" || fail "project.json has no stages"
-tr -d ' \n' < "${P}/project.json" | grep -q '"stages":\["geometry","texture"\]' || fail "stages in project.json"
-grep -q "unet_sd1" "${P}/project.json" || fail "project.json does not record the UV prior"
-grep -q "sd2_ldm" "${P}/project.json" || fail "project.json does not record the geometry model"
+R="${P}/${E}/entry.json"
+grep -q '"kind": *"generate"' "${R}" || fail "the entry is not a generate"
+grep -q '"stages": *\[' "${R}" || fail "entry.json has no stages"
+tr -d ' \n' < "${R}" | grep -q '"stages":\["geometry","texture"\]' || fail "stages in entry.json"
+grep -q "unet_sd1" "${R}" || fail "entry.json does not record the UV prior"
+grep -q "sd2_ldm" "${R}" || fail "entry.json does not record the geometry model"
 
 # The project exports as a valid textured mesh.
 "${CLI}" export --face-model "${MODEL}" --project "${P}" --out "${WORK}/exp" > /dev/null
