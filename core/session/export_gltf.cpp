@@ -409,7 +409,7 @@ GlbBuild build_glb(const face::FaceModel& m, const face::UvAtlas& atlas,
                           {"bufferView", bin.add_view(uv.data(), uv.size() * 4, kArrayBuffer)}});
 
     nlohmann::json ia = {{"count", g.indices.size()}, {"type", "SCALAR"}};
-    // 16-bit indices when they fit; 65535 is the primitive-restart value, so not below it.
+    // 16-bit indices when every index is below 65535 (the primitive-restart value).
     if (n < 65535) {
       std::vector<std::uint16_t> idx(g.indices.begin(), g.indices.end());
       ia["componentType"] = kUnsignedShort;

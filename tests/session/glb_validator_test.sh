@@ -47,4 +47,11 @@ grep -q '"vertex_map"' "${WORK}/face/face.json" || fail "sidecar has no GLB vert
 "${CLI}" export --face-model "${MODEL}" --project "${WORK}/proj" --out "${WORK}/model_names" \
   --format glb --blendshape-names model > /dev/null
 validate "${WORK}/model_names/face.glb"
+# --format obj writes no GLB; an unknown format or name mode is refused.
+"${CLI}" export --face-model "${MODEL}" --out "${WORK}/obj_only" --format obj > /dev/null
+[[ -s "${WORK}/obj_only/face.obj" && ! -e "${WORK}/obj_only/face.glb" ]] || fail "--format obj"
+if "${CLI}" export --face-model "${MODEL}" --out "${WORK}/x" --format fbx 2> /dev/null; then fail "--format fbx accepted"; fi
+if "${CLI}" export --face-model "${MODEL}" --out "${WORK}/x" --blendshape-names apple 2> /dev/null; then
+  fail "--blendshape-names apple accepted"
+fi
 echo "glb validator: OK"
