@@ -33,18 +33,6 @@ face::FaceModel load_model(const std::string& flag) {
   return face::load_f3dm(path);
 }
 
-// Region labels for the default albedo when they can be found; the albedo works without.
-std::optional<face::RegionLabels> try_regions(const face::FaceModel& model) {
-  const fs::path dir = face::find_regions_dir(model);
-  if (dir.empty()) return std::nullopt;
-  try {
-    return face::load_regions(dir, model.num_vertices);
-  } catch (const Error& e) {
-    spdlog::warn("region labels not used: {}", e.what());
-    return std::nullopt;
-  }
-}
-
 void run_import(const std::string& dir, const std::string& out) {
   face::IctImportOptions opt;
   int warnings = 0;
@@ -112,12 +100,12 @@ void run_new(const NewArgs& a) {
     p.face.coeffs.expression = session::read_coefficients_file(a.expression);
   session::check_coefficients(p.face.coeffs, m, "new");
   if (!a.albedo.empty()) {
-    p.face.albedo = read_image(a.albedo, 3);
-    const int side = std::max(p.face.albedo.width, p.face.albedo.height);
+    Image8 albedo = read_image(a.albedo, 3);
+    const int side = std::max(albedo.width, albedo.height);
     if (side < 16) throw FormatError(a.albedo, "the albedo atlas is smaller than 16 px");
     // The atlas is square; a non-square image is stretched to its longer side.
-    if (p.face.albedo.width != p.face.albedo.height)
-      p.face.albedo = session::resample_bilinear(p.face.albedo, side);
+    if (albedo.width != albedo.height) albedo = session::resample_bilinear(albedo, side);
+    p.face.albedo = session::to_float_image(albedo);
   }
   p.generation = {{"command", "new"},
                   {"identity_file", a.identity},
@@ -135,7 +123,10 @@ struct ExportArgs {
 };
 
 void run_export(const ExportArgs& a) {
-  const face::FaceModel m = load_model(a.face_model);
+  std::string warning;
+  const face::FaceAssets assets = face::FaceAssets::load(optional_path(a.face_model), &warning);
+  if (!warning.empty()) spdlog::warn("{}", warning);
+  const face::FaceModel& m = assets.model;
   session::FaceState state;
   session::ExportOptions opt;
   opt.texture_size = a.texture_size;
@@ -149,9 +140,7 @@ void run_export(const ExportArgs& a) {
   }
   session::check_coefficients(state.coeffs, m,
                               a.project.empty() ? "export" : "project " + a.project);
-  const face::UvAtlas atlas = face::build_uv_atlas(m);
-  const auto regions = try_regions(m);
-  const auto r = session::export_obj(m, atlas, state, a.out, opt, regions ? &*regions : nullptr);
+  const auto r = session::export_obj(assets, state, a.out, opt);
   std::printf("wrote %s\n      %s\n      %s\n      %s\n", r.obj.string().c_str(),
               r.mtl.string().c_str(), r.texture.string().c_str(), r.sidecar.string().c_str());
 }

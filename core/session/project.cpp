@@ -100,7 +100,7 @@ void save_project(const fs::path& dir, ProjectState state) {
   const nlohmann::json expression = {{"coefficients", state.face.coeffs.expression}};
   write_file_atomic(dir / kExpressionFile, expression.dump(1) + "\n");
   const bool has_albedo = !state.face.albedo.empty();
-  if (has_albedo) write_png(dir / kAlbedoFile, state.face.albedo);
+  if (has_albedo) write_png(dir / kAlbedoFile, to_image8(state.face.albedo));
 
   if (state.created.empty()) state.created = utc_now_iso8601();
   nlohmann::json p;
@@ -185,9 +185,10 @@ ProjectState load_project(const fs::path& dir) {
     if (!fs::exists(dir / al_rel))
       throw NotFoundError("project " + dir.string() + " names " + al_rel.string() +
                           " but it is missing");
-    s.face.albedo = read_image(dir / al_rel, 3);
-    if (s.face.albedo.width != s.face.albedo.height || s.face.albedo.width < 16)
+    const Image8 albedo = read_image(dir / al_rel, 3);
+    if (albedo.width != albedo.height || albedo.width < 16)
       throw FormatError((dir / al_rel).string(), "albedo atlas must be square and at least 16 px");
+    s.face.albedo = to_float_image(albedo);
   }
   return s;
 }

@@ -21,10 +21,12 @@ namespace fs = std::filesystem;
 using face::testing::reference_model;
 using face::testing::TempDir;
 
-const face::UvAtlas& atlas() {
-  static const face::UvAtlas a = face::build_uv_atlas(reference_model());
+const face::FaceAssets& assets() {
+  static const face::FaceAssets a = face::FaceAssets::from_model(reference_model());
   return a;
 }
+
+const face::UvAtlas& atlas() { return assets().atlas; }
 
 Image8 gradient_image(int size) {
   Image8 img;
@@ -45,7 +47,7 @@ ProjectState sample_project() {
   ProjectState p;
   p.face.coeffs.identity = {0.5f, -1.25f, 3.0f};
   p.face.coeffs.expression = {0.0f, 0.75f};
-  p.face.albedo = gradient_image(64);
+  p.face.albedo = to_float_image(gradient_image(64));
   p.face_model_name = "ict_facekit_full";
   p.generation = {{"prompt", "an old man"}, {"seed", 42}};
   return p;
@@ -58,7 +60,7 @@ TEST(Project, SaveLoadRoundTrip) {
   EXPECT_EQ(q.face.coeffs.identity, (std::vector<float>{0.5f, -1.25f, 3.0f}));
   EXPECT_EQ(q.face.coeffs.expression, (std::vector<float>{0.0f, 0.75f}));
   EXPECT_EQ(q.face.albedo.width, 64);
-  EXPECT_EQ(q.face.albedo.pixels, gradient_image(64).pixels);
+  EXPECT_EQ(to_image8(q.face.albedo).pixels, gradient_image(64).pixels);
   EXPECT_EQ(q.face_model_name, "ict_facekit_full");
   EXPECT_EQ(q.generation["prompt"], "an old man");
   EXPECT_EQ(q.generation["seed"], 42);
@@ -66,7 +68,7 @@ TEST(Project, SaveLoadRoundTrip) {
   EXPECT_FALSE(q.app_version.empty());
   // Saving again without an albedo drops albedo.png and loads back empty.
   ProjectState r = q;
-  r.face.albedo = Image8{};
+  r.face.albedo = FloatImage{};
   save_project(dir.path() / "p", r);
   EXPECT_FALSE(fs::exists(dir.path() / "p" / "albedo.png"));
   EXPECT_TRUE(load_project(dir.path() / "p").face.albedo.empty());
@@ -212,10 +214,10 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   state.coeffs.identity = {1.0f, -0.5f};
   state.coeffs.expression.assign(27, 0.0f);
   state.coeffs.expression[26] = 1.0f;  // jawOpen
-  state.albedo = gradient_image(300);  // any size: resampled
+  state.albedo = to_float_image(gradient_image(300));  // any size: resampled
   ExportOptions opt;
   opt.texture_size = 1024;
-  const ExportResult r = export_obj(m, atlas(), state, dir.path() / "out", opt);
+  const ExportResult r = export_obj(assets(), state, dir.path() / "out", opt);
   ASSERT_TRUE(fs::exists(r.obj));
   const ObjReadBack o = read_obj(r.obj);
   EXPECT_EQ(o.attrib.vertices.size(), std::size_t(m.num_vertices) * 3);
@@ -226,7 +228,11 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
     for (auto n : s.mesh.num_face_vertices) EXPECT_EQ(n, 3);
     tris += s.mesh.num_face_vertices.size();
   }
-  EXPECT_EQ(tris, std::size_t(m.num_faces));
+  // Every drawn triangle (FaceAssets' rule), and no hidden one (lashes, eye overlays).
+  std::size_t drawn = 0;
+  for (int f = 0; f < m.num_faces; ++f) drawn += assets().is_drawn(f) ? 1 : 0;
+  EXPECT_LT(drawn, std::size_t(m.num_faces));
+  EXPECT_EQ(tris, drawn);
   for (float t : o.attrib.texcoords) {
     ASSERT_GE(t, 0.0f);
     ASSERT_LE(t, 1.0f);
@@ -276,9 +282,9 @@ TEST(Export, TexturePaddedPastIslands) {
   for (std::size_t i = 0; i < cov.size(); ++i)
     if (cov[i]) std::fill_n(&img.pixels[3 * i], 3, 255);
   FaceState state;
-  state.albedo = img;
+  state.albedo = to_float_image(img);
   TempDir dir("pad");
-  const auto r = export_obj(m, atlas(), state, dir.path(), {});
+  const auto r = export_obj(assets(), state, dir.path(), {});
   const Image8 out = read_image(r.texture, 3);
   // Texels at distance 1..8 (Chebyshev) from coverage, in the same cell.
   std::size_t checked = 0, white = 0;
@@ -305,17 +311,17 @@ TEST(Export, TexturePaddedPastIslands) {
 TEST(Export, DefaultFaceAndBadOptions) {
   const face::FaceModel& m = reference_model();
   TempDir dir("default");
-  const auto regions = face::load_regions(face::testing::ict_dir(), m.num_vertices);
-  const auto r = export_obj(m, atlas(), FaceState{}, dir.path(), {}, &regions);
+  ASSERT_NE(assets().region_labels(), nullptr);
+  const auto r = export_obj(assets(), FaceState{}, dir.path(), {});
   const ObjReadBack o = read_obj(r.obj);
   for (std::size_t i = 0; i < o.attrib.vertices.size(); i += 1013)
     EXPECT_FLOAT_EQ(o.attrib.vertices[i], m.neutral_vertices[i]);
   ExportOptions bad;
   bad.texture_size = 1000;
-  EXPECT_THROW(export_obj(m, atlas(), FaceState{}, dir.path(), bad), Error);
+  EXPECT_THROW(export_obj(assets(), FaceState{}, dir.path(), bad), Error);
   FaceState too_many;
   too_many.coeffs.identity.assign(101, 0.f);
-  EXPECT_THROW(export_obj(m, atlas(), too_many, dir.path(), {}), Error);
+  EXPECT_THROW(export_obj(assets(), too_many, dir.path(), {}), Error);
 }
 
 }  // namespace
