@@ -548,6 +548,8 @@ void run_run(const CLI::App& root, const RunArgs& a) {
     return;
   }
 
+  // Line by line: our lines and the commands' (on stderr) interleave in order in a Slurm log.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;  // no SA_RESTART: poll() returns and the job stops
   sigemptyset(&sa.sa_mask);
@@ -577,6 +579,7 @@ void run_run(const CLI::App& root, const RunArgs& a) {
   rc.env = child_environment(m.threads);
   int failed = 0, busy = 0;
   for (const auto* j : todo) {
+    if (g_stop_signal.load() != 0) throw CLI::RuntimeError(128 + g_stop_signal.load());
     const JobOutcome o = run_job(rc, *j);
     if (o == JobOutcome::kStopped) {
       std::fflush(stdout);

@@ -201,8 +201,25 @@ const FieldSpec* find_spec(const JobListSpec& spec, const std::string& name, Fie
   return nullptr;
 }
 
+// Fails, naming the field, when `key` is no field a job may give.
+void check_key(const std::string& key, const JobListSpec& spec, const Source& src) {
+  if (key == "name" || key == "prompt" || key == "seed" || key == "edits" || key == "export" ||
+      find_spec(spec, key, FieldTarget::kGenerate) || find_spec(spec, key, FieldTarget::kExport) ||
+      (key.rfind("export_", 0) == 0 && find_spec(spec, key.substr(7), FieldTarget::kExport)))
+    return;
+  if (std::find(spec.batch_wide.begin(), spec.batch_wide.end(), key) != spec.batch_wide.end()) {
+    std::string flag = key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    src.fail(key, "is set for the whole batch: give --" + flag + " to batch plan");
+  }
+  src.fail(key,
+           "unknown field (expected name, prompt, seed, edits, a generate option such as "
+           "steps_geometry, or an export option)");
+}
+
 void set_field(PartialJob& job, const std::string& key, const json& v, bool from_text,
                const JobListSpec& spec, const Source& src) {
+  check_key(key, spec, src);
   if (from_text && key != "prompt" && trim(v.get<std::string>()).empty()) return;  // not given
   if (key == "name") {
     if (!from_text && !v.is_string()) src.fail(key, "expected a string, got " + describe(v));
@@ -240,15 +257,8 @@ void set_field(PartialJob& job, const std::string& key, const json& v, bool from
   } else if (key.rfind("export_", 0) == 0 && find_spec(spec, key.substr(7), FieldTarget::kExport)) {
     const FieldSpec* x = find_spec(spec, key.substr(7), FieldTarget::kExport);
     job.export_options[x->name] = convert(*x, v, from_text, src);
-  } else if (std::find(spec.batch_wide.begin(), spec.batch_wide.end(), key) !=
-             spec.batch_wide.end()) {
-    std::string flag = key;
-    std::replace(flag.begin(), flag.end(), '_', '-');
-    src.fail(key, "is set for the whole batch: give --" + flag + " to batch plan");
   } else {
-    src.fail(key,
-             "unknown field (expected name, prompt, seed, edits, a generate option such as "
-             "steps_geometry, or an export option)");
+    src.fail(key, "a JSON object is only accepted in JSON Lines");  // "export" in a CSV header
   }
 }
 
@@ -275,6 +285,8 @@ std::vector<std::pair<PartialJob, Source>> read_csv_jobs(const std::string& text
     const std::string h = trim(cell);
     if (h.empty()) hsrc.fail_line("an empty column name in the header");
     if (!seen.insert(h).second) hsrc.fail(h, "named twice in the header");
+    if (h == "export") hsrc.fail(h, "in CSV, give export options as export_<option> columns");
+    check_key(h, spec, hsrc);
     header.push_back(h);
   }
   for (std::size_t r = 1; r < rows.size(); ++r) {

@@ -179,8 +179,8 @@ rc=0; wait "${pid}" || rc=$?
 [[ "$(state_of "${WORK}/B4" long)" == pending ]] || fail "a stopped job is not pending"
 
 step "edits"
-if "${CLI}" edit --help > /dev/null 2>&1; then
-  echo "  (edit command present; covered in the Slurm-free list below)"
+# (`faceg2e-cli edit --help` would print the top-level help when there is no edit command.)
+if "${CLI}" --help | grep -qE '^ +edit( |$)'; then
   printf '%s\n' '{"name": "e", "seed": 9, "edits": [{"instruction": "make the face wider", "steps": 2}]}' > "${WORK}/edit.jsonl"
   "${CLI}" batch plan --jobs "${WORK}/edit.jsonl" --defaults "${WORK}/defaults.json" \
     --face-model "${MODEL}" --threads 1 --out "${WORK}/B5" > /dev/null

@@ -84,11 +84,11 @@ done
 "${CLI}" batch slurm --batch "${WORK}/S" --submit | grep -q "nothing to submit" || fail "resubmitting a finished batch"
 
 step "2. scancel mid-run: nothing partial, and the next submission runs only that job"
-# quick, then one long enough to be cancelled while it runs (~10 s), then quick.
+# A quick job, and one long enough (~10 s) to be cancelled while it runs.
 cat > "${WORK}/jobs2.csv" <<'CSV'
 name,seed,steps_geometry,steps_texture
 quick,2001,,
-slow,2002,400,100
+slow,2002,40,10
 CSV
 plan "${WORK}/jobs2.csv" "${WORK}/C"
 id="$(submit "${WORK}/C")"

@@ -22,7 +22,7 @@ JSON
 # JSON without the fields that record when and how long (created, modified, timings), for
 # comparing the results of two runs.
 json_content() {
-  jq -S 'walk(if type == "object" then with_entries(select(.key | test("created|modified|time|seconds|elapsed|date|it_per_s|host|started|finished"; "i") | not)) else . end)' "$1"
+  jq -S 'walk(if type == "object" then with_entries(select(.key | test("created|modified|time|timing|seconds|elapsed|date|it_per_s|host|started|finished"; "i") | not)) else . end)' "$1"
 }
 
 # Two folders hold the same files with the same bytes (JSON: the same content but the times).

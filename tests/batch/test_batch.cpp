@@ -160,7 +160,7 @@ TEST(JobList, MalformedLinesNameLineAndField) {
   e = parse_error(csv, "name,prompt,seed,steps_geometry\na,x,1,ten\n");
   EXPECT_TRUE(contains(e, "line 2, field 'steps_geometry'")) << e;
   e = parse_error(csv, "name,prompt,seed,colour\na,x,1,red\n");
-  EXPECT_TRUE(contains(e, "field 'colour'") && contains(e, "unknown")) << e;
+  EXPECT_TRUE(contains(e, "line 1, field 'colour'") && contains(e, "unknown")) << e;
   e = parse_error(csv, "name,prompt,seed\na,x,1\nb,y\n");
   EXPECT_TRUE(contains(e, "line 3")) << e;
   e = parse_error(csv, "name,prompt,seed\na,x,1\nb,y,2\na,z,3\n");
