@@ -406,7 +406,7 @@ StepReport EditStage::Impl::do_step(bool read_loss) {
   const int i = step;
   const int t = schedule.at(i, rng.engine);
   const int vi = rng.index(static_cast<int>(views.size()));
-  const int light = rng.index(raster::kShLightPresets);
+  const int light = rng.index(std::clamp(params.light_presets, 1, raster::kShLightPresets));
   const EditRenderMode mode =
       params.render_modes[rng.index(static_cast<int>(params.render_modes.size()))];
   const raster::Camera cam = scene.camera(views[vi]);

@@ -59,6 +59,10 @@ struct EditParams {
   // Inward feather of the region lock, in texels of a 512 atlas (scaled with atlas_size).
   double feather_texels = 3;
   double light_strength = 0.6;
+  // Lights are drawn from the first this many SH presets (reference: a random light per step).
+  // Few on purpose, like the views: 20 views x 4 lights x the render modes are the condition
+  // latents a run can need, so a 200-step edit mostly hits the cache.
+  int light_presets = 4;
   // The discrete views of the reference edit (main.py set_transformation_choices: rotation
   // about y in {0, 30, 330, 60, 300}, about x {0, -10}, t_z {1.5, 3} of camera_d 10). Discrete
   // on purpose: the condition latent of each (view, light, mode) is encoded once and cached.
