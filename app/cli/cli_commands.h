@@ -4,6 +4,8 @@
 // exit 1) or CLI::RuntimeError(code) (exit code only, after the command printed its own report).
 #include <CLI/CLI.hpp>
 
+#include "core/pipeline/models_config.h"
+
 namespace faceg2e::cli {
 
 void register_face_commands(CLI::App& app);            // import-ict, info, new, export
@@ -14,5 +16,8 @@ void register_generate_commands(CLI::App& app);        // generate
 void register_compare_command(CLI::App& app);          // compare
 void register_history_command(CLI::App& app);          // history list|undo|redo|goto|show
 void register_edit_command(CLI::App& app);             // edit
+
+// The command-line words for a model role: "pass --sd21 PATH, or --models DIR".
+const char* role_flag_hint(pipeline::ModelRole role);
 
 }  // namespace faceg2e::cli

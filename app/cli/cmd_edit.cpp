@@ -94,11 +94,12 @@ void run(const EditArgs& a) {
   const int base_index = store->history().cursor();
 
   std::string warning;
-  const face::FaceAssets assets = face::FaceAssets::load(
-      a.face_model.empty() ? std::nullopt : std::optional<fs::path>(a.face_model), &warning);
+  const auto assets_ptr = std::make_shared<const face::FaceAssets>(face::FaceAssets::load(
+      a.face_model.empty() ? std::nullopt : std::optional<fs::path>(a.face_model), &warning));
+  const face::FaceAssets& assets = *assets_ptr;
   if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   session::check_coefficients(base.state.coeffs, assets.model, "project " + a.project);
-  FaceScene scene(assets.model, device);
+  const auto scene = std::make_shared<const FaceScene>(assets_ptr, device);
 
   EditParams params = target_mode ? target_edit_defaults(scope) : edit_defaults(scope);
   if (a.steps > 0) params.steps = a.steps;
@@ -138,12 +139,12 @@ void run(const EditArgs& a) {
       return s.empty() ? std::nullopt : std::optional<fs::path>(s);
     };
     sel.models_dir = opt(a.models);
-    sel.ip2p = opt(a.ip2p);
+    sel.edit = opt(a.ip2p);
     sel.clip_vocab = opt(a.clip_vocab);
     sel.texture_prior = opt(a.texture_prior);
     const ResolvedModels resolved = resolve_models(sel);
     guidance::Ip2pLoadOptions o;
-    o.checkpoint = require_role(resolved.ip2p, ModelRole::kIp2p);
+    o.checkpoint = require_role(resolved.edit, ModelRole::kEdit);
     o.instruction = a.instruction;
     o.words = a.words;
     if (a.token_index >= 0) o.token_index = a.token_index;
@@ -178,10 +179,10 @@ void run(const EditArgs& a) {
     throw Error("--regions: no region labels were found for the face model");
 
   EditModels models;
-  models.guidance = g.get();
-  models.codec = codec.get();
-  models.uv_prior = uv_prior.get();
-  EditStage stage(params, assets, scene, models, base.state, target, a.seed);
+  models.guidance = g;
+  models.codec = codec;
+  models.uv_prior = uv_prior;
+  EditStage stage(params, scene, models, base.state, target, a.seed);
 
   const bool tty = isatty(fileno(stderr));
   RunControl control;

@@ -35,18 +35,6 @@ face::FaceModel load_model(const std::string& flag) {
   return face::load_f3dm(path);
 }
 
-// Region labels for the default albedo when they can be found; the albedo works without.
-std::optional<face::RegionLabels> try_regions(const face::FaceModel& model) {
-  const fs::path dir = face::find_regions_dir(model);
-  if (dir.empty()) return std::nullopt;
-  try {
-    return face::load_regions(dir, model.num_vertices);
-  } catch (const Error& e) {
-    spdlog::warn("region labels not used: {}", e.what());
-    return std::nullopt;
-  }
-}
-
 void run_import(const std::string& dir, const std::string& out) {
   face::IctImportOptions opt;
   int warnings = 0;
@@ -139,7 +127,10 @@ struct ExportArgs {
 };
 
 void run_export(const ExportArgs& a) {
-  const face::FaceModel m = load_model(a.face_model);
+  std::string warning;
+  const face::FaceAssets assets = face::FaceAssets::load(optional_path(a.face_model), &warning);
+  if (!warning.empty()) spdlog::warn("{}", warning);
+  const face::FaceModel& m = assets.model;
   session::FaceState state;
   session::ExportOptions opt;
   opt.texture_size = a.texture_size;
@@ -158,9 +149,7 @@ void run_export(const ExportArgs& a) {
   }
   session::check_coefficients(state.coeffs, m,
                               a.project.empty() ? "export" : "project " + a.project);
-  const face::UvAtlas atlas = face::build_uv_atlas(m);
-  const auto regions = try_regions(m);
-  const auto r = session::export_obj(m, atlas, state, a.out, opt, regions ? &*regions : nullptr);
+  const auto r = session::export_obj(assets, state, a.out, opt);
   std::printf("wrote %s\n      %s\n      %s\n      %s\n", r.obj.string().c_str(),
               r.mtl.string().c_str(), r.texture.string().c_str(), r.sidecar.string().c_str());
   if (!r.weights.empty()) std::printf("      %s\n", r.weights.string().c_str());

@@ -9,8 +9,9 @@
 #include <sstream>
 
 #include "app/cli/cli_commands.h"
+#include "core/face/face_assets.h"
 #include "core/pipeline/generate.h"
-#include "core/pipeline/stages.h"
+#include "core/session/project.h"
 #include "core/util/error.h"
 #include "core/util/image_io.h"
 
@@ -49,7 +50,6 @@ std::string format_eta(double s) {
 
 void run(const GenerateArgs& a) {
   GenerateParams p;
-  p.out = a.out;
   p.prompt = a.prompt;
   p.negative_prompt = a.negative;
   p.seed = a.seed;
@@ -98,15 +98,24 @@ void run(const GenerateArgs& a) {
   if (a.geometry_antialias >= 0) p.geometry.antialias = a.geometry_antialias != 0;
   if (a.geometry_antialias_until >= 0) p.geometry.antialias_until = a.geometry_antialias_until;
   if (a.geometry_outline_weight >= 0) p.geometry.outline_weight = a.geometry_outline_weight;
-  p.target_project = a.target;
-  if (!a.face_model.empty()) p.face_model = fs::path(a.face_model);
   auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<fs::path>(s); };
   p.models.models_dir = opt(a.models);
-  p.models.sd21 = opt(a.sd21);
-  p.models.sd15 = opt(a.sd15);
-  p.models.controlnet_depth = opt(a.controlnet);
+  p.models.geometry = opt(a.sd21);
+  p.models.texture = opt(a.sd15);
+  p.models.texture_control = opt(a.controlnet);
   p.models.texture_prior = opt(a.prior);
   p.models.clip_vocab = opt(a.clip_vocab);
+
+  std::string warning;
+  auto assets = std::make_shared<const face::FaceAssets>(face::FaceAssets::load(opt(a.face_model), &warning));
+  if (!warning.empty()) spdlog::warn("{}", warning);
+  if (p.guidance == GuidanceMode::kTarget) {
+    if (a.target.empty())
+      throw Error("generate --guidance target needs --target PROJECT_DIR (made by `faceg2e-cli new`)");
+    session::ProjectState tp = session::load_project(a.target);
+    session::check_coefficients(tp.face.coeffs, assets->model, "target project " + a.target);
+    p.target = tp.face;
+  }
 
   const bool tty = isatty(fileno(stderr));
   RunControl control;
@@ -138,9 +147,15 @@ void run(const GenerateArgs& a) {
   }
   auto previous = std::signal(SIGINT, on_sigint);
   try {
-    GenerateReport r = run_generate(p, control);
+    GenerateResult r = run_generate(std::move(p), assets, control);
     std::signal(SIGINT, previous);
-    std::printf("wrote project %s (%s, %.1f s)\n", a.out.c_str(), r.generation["stages"].dump().c_str(),
+    if (!a.target.empty()) r.record["target"] = fs::absolute(a.target).string();
+    session::ProjectState state;
+    state.face = r.state;
+    state.face_model_name = session::face_model_name(assets->model);
+    state.generation = r.record;
+    session::save_project(a.out, state);
+    std::printf("wrote project %s (%s, %.1f s)\n", a.out.c_str(), r.record["stages"].dump().c_str(),
                 r.seconds);
   } catch (...) {
     std::signal(SIGINT, previous);
@@ -149,6 +164,18 @@ void run(const GenerateArgs& a) {
 }
 
 }  // namespace
+
+const char* role_flag_hint(pipeline::ModelRole role) {
+  switch (role) {
+    case ModelRole::kGeometry: return "pass --sd21 PATH, or --models DIR holding an SD 2.x checkpoint";
+    case ModelRole::kTexture: return "pass --sd15 PATH, or --models DIR holding an SD 1.x checkpoint";
+    case ModelRole::kTextureControl:
+      return "pass --controlnet-depth PATH, or --models DIR holding a depth ControlNet";
+    case ModelRole::kTexturePrior: return "pass --texture-prior PATH";
+    case ModelRole::kEdit: return "pass --ip2p PATH, or --models DIR holding an InstructPix2Pix checkpoint";
+  }
+  return "";
+}
 
 void register_generate_commands(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();

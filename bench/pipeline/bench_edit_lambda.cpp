@@ -38,8 +38,10 @@ int main(int argc, char** argv) {
       lambdas.push_back(std::atof(argv[i]));
   }
   if (lambdas.empty()) lambdas = {0, 100, 1000, 10000, 100000};
-  const face::FaceAssets assets = face::FaceAssets::load(std::nullopt);
-  FaceScene scene(assets.model, torch::kCPU);
+  auto assets_ptr = std::make_shared<const face::FaceAssets>(face::FaceAssets::load(std::nullopt));
+  auto scene_ptr = std::make_shared<const FaceScene>(assets_ptr, torch::kCPU);
+  const face::FaceAssets& assets = *assets_ptr;
+  const FaceScene& scene = *scene_ptr;
   const int K = scene.num_identity(), E = scene.tensors().num_expression();
   session::FaceState base, target;
   torch::Generator g = at::detail::createCPUGenerator(20261201);
@@ -73,10 +75,10 @@ int main(int argc, char** argv) {
     p.default_albedo_size = size;
     p.lambda = lambda;
     p.lock_regions = {region};
-    guidance::AnalyticTargetGuidance guide({}, nullptr);
     EditModels m;
-    m.guidance = &guide;
-    EditStage stage(p, assets, scene, m, base, target, 3);
+    m.guidance = std::make_shared<guidance::AnalyticTargetGuidance>(
+        guidance::AnalyticTargetParams{}, nullptr);
+    EditStage stage(p, scene_ptr, m, base, target, 3);
     {
       torch::AutoGradMode on(true);
       run_stage(stage, RunControl{});

@@ -33,8 +33,8 @@ int edit_step(int argc, char** argv) {
   }
   torch::manual_seed(0);
   const fs::path set = faceg2e::shared_dir() / "fixtures/sd-reference";
-  const face::FaceAssets assets = face::FaceAssets::load(std::nullopt);
-  FaceScene scene(assets.model, torch::kCPU);
+  auto assets = std::make_shared<const face::FaceAssets>(face::FaceAssets::load(std::nullopt));
+  auto scene = std::make_shared<const FaceScene>(assets, torch::kCPU);
   guidance::Ip2pLoadOptions o;
   o.checkpoint = set / "checkpoints/ip2p_ldm.safetensors";
   o.instruction = "make her lips red";
@@ -48,10 +48,10 @@ int edit_step(int argc, char** argv) {
   p.warmup_steps = warmup;
   p.default_albedo_size = atlas_size;
   EditModels models;
-  models.guidance = m.guidance.get();
-  if (p.scope == EditScope::kTexture) models.codec = m.codec.get();
+  models.guidance = m.guidance;
+  if (p.scope == EditScope::kTexture) models.codec = m.codec;
   session::FaceState base;
-  EditStage stage(p, assets, scene, models, base, std::nullopt, 1);
+  EditStage stage(p, scene, models, base, std::nullopt, 1);
   stage.step(true);
   const EditPhaseSeconds warm = stage.phase_seconds();
   const double warm_total = stage.seconds();

@@ -124,20 +124,11 @@ GuidanceResult Ip2pSdsGuidance::compute(const torch::Tensor& input, bool input_i
   const torch::Tensor image_latents = condition_latent(step, z);
   const bool want_attention = has_attention();
 
-  torch::Tensor grad, attention;
-  double report = 0;
+  const SdsTerms terms = sds_add_noise(schedule_, z, step);
+  torch::Tensor eps_hat, attention, pixel_weight;
   {
     torch::NoGradGuard no_grad;
-    torch::Tensor noise;
-    if (step.noise.defined()) {
-      FACEG2E_CHECK(step.noise.sizes() == z.sizes(),
-                    "IP2P SDS: the given noise is not shaped like the latent");
-      noise = step.noise.to(z.device(), z.scalar_type());
-    } else {
-      noise = seeded_noise_like(z, step.generator);
-    }
-    const torch::Tensor t_cpu = torch::full({B}, static_cast<int64_t>(step.t), torch::kLong);
-    const torch::Tensor z_t = schedule_.add_noise(z.detach(), noise, t_cpu);
+    const torch::Tensor& z_t = terms.z_t;
     const torch::Tensor model_input = diffusion::ip2p_model_input(z_t, image_latents);
     const torch::Tensor emb = text_embeddings_.to(z.device(), z.scalar_type());
     const torch::Tensor emb3 = torch::cat({emb[0].unsqueeze(0).expand({B, -1, -1}),
@@ -153,11 +144,7 @@ GuidanceResult Ip2pSdsGuidance::compute(const torch::Tensor& input, bool input_i
     const double ab = schedule_.alpha_cumprod(step.t);
     const torch::Tensor eps =
         model_output_to_eps(out, torch::cat({z_t, z_t, z_t}), ab, params_.schedule.prediction_type);
-    const torch::Tensor eps_hat =
-        diffusion::guided_eps_ip2p(eps, params_.text_scale, params_.image_scale);
-    const torch::Tensor w =
-        diffusion::sds_weight(schedule_.alphas_cumprod().index({step.t}).reshape({1}));
-    grad = diffusion::sds_gradient(eps_hat, noise, w.to(eps_hat.device()));
+    eps_hat = diffusion::guided_eps_ip2p(eps, params_.text_scale, params_.image_scale);
     if (want_attention) {
       attention = edited_attention(capture, B);
       if (params_.attention_sds) {
@@ -169,17 +156,12 @@ GuidanceResult Ip2pSdsGuidance::compute(const torch::Tensor& input, bool input_i
                                           .align_corners(false));
         const auto lo = std::get<0>(up.flatten(1).min(1)).reshape({B, 1, 1, 1});
         const auto hi = std::get<0>(up.flatten(1).max(1)).reshape({B, 1, 1, 1});
-        grad = grad * ((up - lo) / (hi - lo).clamp_min(1e-12));
+        pixel_weight = (up - lo) / (hi - lo).clamp_min(1e-12);
       }
     }
-    grad = torch::nan_to_num(grad, 0.0, 0.0, 0.0);
-    report = grad.pow(2).mean().item<double>();
-    // The batch mean: every sample's gradient counts 1/B.
-    grad = grad / static_cast<double>(B);
   }
-  GuidanceResult r;
-  r.loss = diffusion::sds_surrogate_loss(z, grad);
-  r.report = report;
+  // w(t) (eps_hat - noise), NaN-guarded, batch-mean surrogate: the shared SDS path.
+  GuidanceResult r = sds_result(schedule_, z, terms, eps_hat, step.t, pixel_weight);
   r.attention = attention;
   return r;
 }

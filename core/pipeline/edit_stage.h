@@ -82,9 +82,9 @@ EditParams edit_defaults(EditScope scope);
 EditParams target_edit_defaults(EditScope scope);
 
 struct EditModels {
-  guidance::Guidance* guidance = nullptr;  // required
-  guidance::LatentCodec* codec = nullptr;  // texture scope: optimise a VAE latent
-  guidance::Guidance* uv_prior = nullptr;  // texture scope: optional UV texture prior SDS
+  std::shared_ptr<guidance::Guidance> guidance;  // required
+  std::shared_ptr<guidance::LatentCodec> codec;  // texture scope: optimise a VAE latent
+  std::shared_ptr<guidance::Guidance> uv_prior;  // texture scope: optional UV texture prior SDS
 };
 
 // Seconds spent per phase of step(), summed over the steps (benchmarks).
@@ -99,10 +99,10 @@ struct EditPhaseSeconds {
 class EditStage final : public Stage {
  public:
   // baseline: the face being edited (T0), in float. target: the analytic target's face (needed
-  // when the guidance needs_target()). The scene, assets and models must outlive the stage.
-  EditStage(EditParams params, const face::FaceAssets& assets, const FaceScene& scene,
-            EditModels models, session::FaceState baseline,
-            std::optional<session::FaceState> target, std::uint64_t seed);
+  // when the guidance needs_target()). The scene carries the face assets (atlas, regions).
+  EditStage(EditParams params, std::shared_ptr<const FaceScene> scene, EditModels models,
+            session::FaceState baseline, std::optional<session::FaceState> target,
+            std::uint64_t seed);
   ~EditStage() override;
 
   std::string name() const override { return "edit"; }

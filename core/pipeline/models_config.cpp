@@ -14,18 +14,18 @@ namespace fs = std::filesystem;
 
 const char* role_name(ModelRole role) {
   switch (role) {
-    case ModelRole::kGeometrySd: return "geometry model (Stable Diffusion 2.x, --sd21)";
-    case ModelRole::kTextureSd: return "texture model (Stable Diffusion 1.x, --sd15)";
-    case ModelRole::kControlNetDepth: return "texture control model (ControlNet depth for SD 1.x, --controlnet-depth)";
-    case ModelRole::kTexturePrior: return "UV texture prior (SD-compatible UNet, --texture-prior)";
-    case ModelRole::kIp2p: return "editing model (InstructPix2Pix, --ip2p)";
+    case ModelRole::kGeometry: return "geometry model (Stable Diffusion 2.x)";
+    case ModelRole::kTexture: return "texture model (Stable Diffusion 1.x)";
+    case ModelRole::kTextureControl: return "texture control model (ControlNet depth for SD 1.x)";
+    case ModelRole::kTexturePrior: return "UV texture prior (SD-compatible UNet)";
+    case ModelRole::kEdit: return "editing model (InstructPix2Pix)";
   }
   return "?";
 }
 
 const char* role_expected_format(ModelRole role) {
   switch (role) {
-    case ModelRole::kControlNetDepth:
+    case ModelRole::kTextureControl:
       return "a ControlNet .safetensors (lllyasviel control_*depth* or diffusers controlnet folder)";
     case ModelRole::kTexturePrior:
       return "a diffusers UNet folder (config.json + diffusion_pytorch_model.safetensors)";
@@ -75,13 +75,13 @@ std::vector<fs::path> candidates(const fs::path& root) {
 
 std::optional<ModelRole> classify(const diffusion::ModelInfo& info, const fs::path& p) {
   const std::string name = lower(p.string());
-  if (info.kind == "sd2") return ModelRole::kGeometrySd;
-  if (info.kind == "ip2p" || info.in_channels == 8) return ModelRole::kIp2p;
-  if (info.kind == "sd1") return ModelRole::kTextureSd;
+  if (info.kind == "sd2") return ModelRole::kGeometry;
+  if (info.kind == "ip2p" || info.in_channels == 8) return ModelRole::kEdit;
+  if (info.kind == "sd1") return ModelRole::kTexture;
   if (info.kind == "controlnet") {
     // Depth by name: the weights do not say what a ControlNet was trained on.
     if (name.find("depth") != std::string::npos || name.find("controlnet") != std::string::npos)
-      return ModelRole::kControlNetDepth;
+      return ModelRole::kTextureControl;
   }
   if (info.kind == "unet" && name.find("texture") != std::string::npos) return ModelRole::kTexturePrior;
   return std::nullopt;
@@ -98,16 +98,16 @@ void check_explicit(const std::optional<fs::path>& path, ModelRole role) {
 
 ResolvedModels resolve_models(const ModelSelection& s) {
   ResolvedModels r;
-  check_explicit(s.sd21, ModelRole::kGeometrySd);
-  check_explicit(s.sd15, ModelRole::kTextureSd);
-  check_explicit(s.controlnet_depth, ModelRole::kControlNetDepth);
+  check_explicit(s.geometry, ModelRole::kGeometry);
+  check_explicit(s.texture, ModelRole::kTexture);
+  check_explicit(s.texture_control, ModelRole::kTextureControl);
   check_explicit(s.texture_prior, ModelRole::kTexturePrior);
-  check_explicit(s.ip2p, ModelRole::kIp2p);
-  r.geometry_sd = s.sd21;
-  r.texture_sd = s.sd15;
-  r.controlnet_depth = s.controlnet_depth;
+  check_explicit(s.edit, ModelRole::kEdit);
+  r.geometry = s.geometry;
+  r.texture = s.texture;
+  r.texture_control = s.texture_control;
   r.texture_prior = s.texture_prior;
-  r.ip2p = s.ip2p;
+  r.edit = s.edit;
   if (!s.models_dir) return r;
   if (!fs::exists(*s.models_dir)) throw NotFoundError("models folder " + s.models_dir->string() + " does not exist");
   for (const fs::path& p : candidates(*s.models_dir)) {
@@ -127,11 +127,11 @@ ResolvedModels resolve_models(const ModelSelection& s) {
       }
     };
     switch (*role) {
-      case ModelRole::kGeometrySd: assign(r.geometry_sd); break;
-      case ModelRole::kTextureSd: assign(r.texture_sd); break;
-      case ModelRole::kControlNetDepth: assign(r.controlnet_depth); break;
+      case ModelRole::kGeometry: assign(r.geometry); break;
+      case ModelRole::kTexture: assign(r.texture); break;
+      case ModelRole::kTextureControl: assign(r.texture_control); break;
       case ModelRole::kTexturePrior: assign(r.texture_prior); break;
-      case ModelRole::kIp2p: assign(r.ip2p); break;
+      case ModelRole::kEdit: assign(r.edit); break;
     }
   }
   return r;
@@ -139,8 +139,9 @@ ResolvedModels resolve_models(const ModelSelection& s) {
 
 fs::path require_role(const std::optional<fs::path>& path, ModelRole role) {
   if (path && !path->empty()) return *path;
-  throw NotFoundError(std::string("missing ") + role_name(role) + ": pass it explicitly or a --models " +
-                      "folder that holds " + role_expected_format(role));
+  throw MissingModelError(role, std::string("missing ") + role_name(role) +
+                                    ": point at it explicitly, or at a models folder that holds " +
+                                    role_expected_format(role));
 }
 
 fs::path find_clip_vocab(const std::optional<fs::path>& explicit_path, std::vector<std::string>* tried) {

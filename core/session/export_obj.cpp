@@ -5,6 +5,7 @@
 
 #include "core/face/albedo.h"
 #include "core/session/coefficients.h"
+#include "core/session/project.h"
 #include "core/util/atomic_file.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
@@ -42,9 +43,11 @@ constexpr PlainMaterial kPlainMaterials[] = {
     {"M_EyeOcclusion", 0.5f, 0.0f},
 };
 
-std::string obj_text(const face::FaceModel& m, const face::UvAtlas& atlas,
-                     const std::vector<float>& positions, const std::vector<float>& normals,
-                     const std::string& mtl_name, const std::vector<std::string>& face_material) {
+std::string obj_text(const face::FaceAssets& assets, const std::vector<float>& positions,
+                     const std::vector<float>& normals, const std::string& mtl_name,
+                     const std::vector<std::string>& face_material) {
+  const face::FaceModel& m = assets.model;
+  const face::UvAtlas& atlas = assets.atlas;
   std::string out;
   out.reserve(std::size_t(m.num_vertices) * 80 + std::size_t(m.num_faces) * 60);
   out += "# FaceG2E " + app_version() +
@@ -81,6 +84,7 @@ std::string obj_text(const face::FaceModel& m, const face::UvAtlas& atlas,
   }
   std::string current;
   for (int f = 0; f < m.num_faces; ++f) {
+    if (!assets.is_drawn(f)) continue;  // FaceAssets' rule: lashes and eye overlays are hidden
     const std::string& mat = face_material[f];
     if (mat != current) {
       out += "usemtl " + mat + "\n";
@@ -119,9 +123,38 @@ std::string mtl_text(const std::string& texture_name, const std::set<std::string
 
 }  // namespace
 
-ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas,
-                        const FaceState& state, const fs::path& out_dir, const ExportOptions& opt,
-                        const face::RegionLabels* regions) {
+Image8 export_texture(const face::FaceAssets& assets, const FaceState& state, int size,
+                      const PaddingParams& padding) {
+  const face::FaceModel& model = assets.model;
+  const face::UvAtlas& atlas = assets.atlas;
+  Image8 tex;
+  if (state.albedo.empty()) {
+    tex = assets.default_albedo(size);
+  } else {
+    Image8 rgb = to_image8(state.albedo);
+    if (rgb.channels != 3) {
+      Image8 c3;
+      c3.width = rgb.width;
+      c3.height = rgb.height;
+      c3.channels = 3;
+      c3.pixels.resize(std::size_t(rgb.width) * rgb.height * 3);
+      for (std::size_t i = 0; i < std::size_t(rgb.width) * rgb.height; ++i)
+        for (int k = 0; k < 3; ++k)
+          c3.pixels[3 * i + k] = rgb.pixels[i * rgb.channels + (rgb.channels >= 3 ? k : 0)];
+      rgb = std::move(c3);
+    }
+    tex = resample_bilinear(rgb, size);
+  }
+  const auto coverage = face::atlas_coverage(model, atlas, size);
+  const auto cells = face::atlas_cell_map(atlas, size);
+  dilate_texture(tex, coverage, cells, padding);
+  return tex;
+}
+
+ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
+                        const fs::path& out_dir, const ExportOptions& opt) {
+  const face::FaceModel& model = assets.model;
+  const face::UvAtlas& atlas = assets.atlas;
   if (opt.texture_size != 1024 && opt.texture_size != 2048 && opt.texture_size != 4096)
     throw Error("export: texture size " + std::to_string(opt.texture_size) +
                 " is not 1024, 2048 or 4096");
@@ -143,27 +176,7 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
 
   // Texture: the state's albedo (resampled) or the default, then padded past the islands.
   const int size = opt.texture_size;
-  Image8 tex;
-  if (state.albedo.empty()) {
-    tex = face::default_albedo(model, atlas, size, regions);
-  } else {
-    Image8 rgb = to_image8(state.albedo);
-    if (rgb.channels != 3) {
-      Image8 c3;
-      c3.width = rgb.width;
-      c3.height = rgb.height;
-      c3.channels = 3;
-      c3.pixels.resize(std::size_t(rgb.width) * rgb.height * 3);
-      for (std::size_t i = 0; i < std::size_t(rgb.width) * rgb.height; ++i)
-        for (int k = 0; k < 3; ++k)
-          c3.pixels[3 * i + k] = rgb.pixels[i * rgb.channels + (rgb.channels >= 3 ? k : 0)];
-      rgb = std::move(c3);
-    }
-    tex = resample_bilinear(rgb, size);
-  }
-  const auto coverage = face::atlas_coverage(model, atlas, size);
-  const auto cells = face::atlas_cell_map(atlas, size);
-  dilate_texture(tex, coverage, cells, opt.padding);
+  const Image8 tex = export_texture(assets, state, size, opt.padding);
 
   const auto positions = face::assemble_vertices(model, state.coeffs);
   const auto normals = face::vertex_normals(positions, model.faces);
@@ -171,6 +184,7 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
   std::set<std::string> used_plain;
   const auto& materials = model.meta.at("materials");
   for (int f = 0; f < model.num_faces; ++f) {
+    if (!assets.is_drawn(f)) continue;
     if (atlas.face_in_atlas[f]) {
       face_material[f] = kAtlasMaterial;
     } else {
@@ -200,9 +214,12 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
       model.expression_names.begin() +
           std::min(model.expression_names.size(), state.coeffs.expression.size()));
   side["coefficients"]["expression_names"] = names;
+  int drawn = 0;
+  for (int f = 0; f < model.num_faces; ++f) drawn += assets.is_drawn(f) ? 1 : 0;
   side["mesh"] = {{"vertices", model.num_vertices},
                   {"uvs", model.num_uvs},
-                  {"triangles", model.num_faces},
+                  {"triangles", drawn},
+                  {"hidden_triangles", "eyelashes and transparent eye overlays (FaceAssets rule)"},
                   {"obj", r.obj.filename().string()},
                   {"mtl", r.mtl.filename().string()}};
   nlohmann::json cell_list = nlohmann::json::array();
@@ -233,7 +250,7 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
   if (!r.weights.empty()) write_png(r.weights, weights_png);
   write_file_atomic(r.mtl, mtl_text(r.texture.filename().string(), used_plain));
   write_file_atomic(
-      r.obj, obj_text(model, atlas, positions, normals, r.mtl.filename().string(), face_material));
+      r.obj, obj_text(assets, positions, normals, r.mtl.filename().string(), face_material));
   write_file_atomic(r.sidecar, side.dump(1) + "\n");
   return r;
 }

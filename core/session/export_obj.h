@@ -2,7 +2,8 @@
 // Export of one face state as a textured mesh, used by the CLI and the GUI:
 //
 //   OUT/<name>.obj         every vertex in the model's order (v, cm), per-corner atlas UVs (vt),
-//                          per-vertex normals (vn), every triangle (f v/vt/vn), grouped by usemtl
+//                          per-vertex normals (vn), the drawn triangles (f v/vt/vn; FaceAssets'
+//                          rule hides eyelashes and eye overlays), grouped by usemtl
 //   OUT/<name>.mtl         material "faceg2e_albedo" with map_Kd <name>_albedo.png (relative);
 //                          plain materials for the faces outside the atlas (eyelashes; eye
 //                          occlusion / eye blend / lacrimal fluid as transparent "d" overlays)
@@ -22,9 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/face/face_model.h"
-#include "core/face/regions.h"
-#include "core/face/uv_atlas.h"
+#include "core/face/face_assets.h"
 #include "core/session/face_state.h"
 #include "core/session/texture_padding.h"
 
@@ -44,12 +43,16 @@ struct ExportResult {
   std::filesystem::path weights;  // empty unless options.weights was set
 };
 
+// The texture an export writes: the state's albedo resampled to size x size (or the default
+// albedo when it has none), padded past the UV islands. Shared by every export format.
+Image8 export_texture(const face::FaceAssets& assets, const FaceState& state, int size,
+                      const PaddingParams& padding);
+
 // Writes the four files into `out_dir` (created if needed). An empty state.albedo exports the
-// default albedo (face/albedo.h, with `regions` when given); an albedo of another size is
-// resampled to texture_size. Throws faceg2e::Error on bad options or coefficient counts.
-ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas,
-                        const FaceState& state, const std::filesystem::path& out_dir,
-                        const ExportOptions& options = {},
-                        const face::RegionLabels* regions = nullptr);
+// default albedo (face/albedo.h, with the assets' region labels); an albedo of another size is
+// resampled to texture_size. Triangles follow FaceAssets' drawn-triangle rule (every vertex is
+// kept, in the model's order). Throws faceg2e::Error on bad options or coefficient counts.
+ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
+                        const std::filesystem::path& out_dir, const ExportOptions& options = {});
 
 }  // namespace faceg2e::session

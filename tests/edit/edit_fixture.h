@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "core/face/face_assets.h"
 #include "core/pipeline/face_scene.h"
@@ -19,14 +20,17 @@ inline std::filesystem::path sd_reference() {
   return faceg2e::testing::shared_dir() / "fixtures" / "sd-reference";
 }
 
-inline const face::FaceAssets& assets() {
-  static const face::FaceAssets a = face::FaceAssets::load(face_model_path());
+inline std::shared_ptr<const face::FaceAssets> assets_ptr() {
+  static const auto a =
+      std::make_shared<const face::FaceAssets>(face::FaceAssets::load(face_model_path()));
   return a;
 }
+inline const face::FaceAssets& assets() { return *assets_ptr(); }
 
-inline const FaceScene& scene() {
-  static const FaceScene s(assets().model, torch::kCPU);
+inline std::shared_ptr<const FaceScene> scene_ptr() {
+  static const auto s = std::make_shared<const FaceScene>(assets_ptr(), torch::kCPU);
   return s;
 }
+inline const FaceScene& scene() { return *scene_ptr(); }
 
 }  // namespace faceg2e::pipeline::testing

@@ -20,10 +20,12 @@ namespace fs = std::filesystem;
 using face::testing::reference_model;
 using face::testing::TempDir;
 
-const face::UvAtlas& atlas() {
-  static const face::UvAtlas a = face::build_uv_atlas(reference_model());
+const face::FaceAssets& assets() {
+  static const face::FaceAssets a = face::FaceAssets::from_model(reference_model());
   return a;
 }
+
+const face::UvAtlas& atlas() { return assets().atlas; }
 
 Image8 gradient_image(int size) {
   Image8 img;
@@ -129,7 +131,7 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   state.albedo = to_float_image(gradient_image(300));  // any size: resampled
   ExportOptions opt;
   opt.texture_size = 1024;
-  const ExportResult r = export_obj(m, atlas(), state, dir.path() / "out", opt);
+  const ExportResult r = export_obj(assets(), state, dir.path() / "out", opt);
   ASSERT_TRUE(fs::exists(r.obj));
   const ObjReadBack o = read_obj(r.obj);
   EXPECT_EQ(o.attrib.vertices.size(), std::size_t(m.num_vertices) * 3);
@@ -140,7 +142,11 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
     for (auto n : s.mesh.num_face_vertices) EXPECT_EQ(n, 3);
     tris += s.mesh.num_face_vertices.size();
   }
-  EXPECT_EQ(tris, std::size_t(m.num_faces));
+  // Every drawn triangle (FaceAssets' rule), and no hidden one (lashes, eye overlays).
+  std::size_t drawn = 0;
+  for (int f = 0; f < m.num_faces; ++f) drawn += assets().is_drawn(f) ? 1 : 0;
+  EXPECT_LT(drawn, std::size_t(m.num_faces));
+  EXPECT_EQ(tris, drawn);
   for (float t : o.attrib.texcoords) {
     ASSERT_GE(t, 0.0f);
     ASSERT_LE(t, 1.0f);
@@ -192,7 +198,7 @@ TEST(Export, TexturePaddedPastIslands) {
   FaceState state;
   state.albedo = to_float_image(img);
   TempDir dir("pad");
-  const auto r = export_obj(m, atlas(), state, dir.path(), {});
+  const auto r = export_obj(assets(), state, dir.path(), {});
   const Image8 out = read_image(r.texture, 3);
   // Texels at distance 1..8 (Chebyshev) from coverage, in the same cell.
   std::size_t checked = 0, white = 0;
@@ -219,17 +225,17 @@ TEST(Export, TexturePaddedPastIslands) {
 TEST(Export, DefaultFaceAndBadOptions) {
   const face::FaceModel& m = reference_model();
   TempDir dir("default");
-  const auto regions = face::load_regions(face::testing::ict_dir(), m.num_vertices);
-  const auto r = export_obj(m, atlas(), FaceState{}, dir.path(), {}, &regions);
+  ASSERT_NE(assets().region_labels(), nullptr);
+  const auto r = export_obj(assets(), FaceState{}, dir.path(), {});
   const ObjReadBack o = read_obj(r.obj);
   for (std::size_t i = 0; i < o.attrib.vertices.size(); i += 1013)
     EXPECT_FLOAT_EQ(o.attrib.vertices[i], m.neutral_vertices[i]);
   ExportOptions bad;
   bad.texture_size = 1000;
-  EXPECT_THROW(export_obj(m, atlas(), FaceState{}, dir.path(), bad), Error);
+  EXPECT_THROW(export_obj(assets(), FaceState{}, dir.path(), bad), Error);
   FaceState too_many;
   too_many.coeffs.identity.assign(101, 0.f);
-  EXPECT_THROW(export_obj(m, atlas(), too_many, dir.path(), {}), Error);
+  EXPECT_THROW(export_obj(assets(), too_many, dir.path(), {}), Error);
 }
 
 }  // namespace
