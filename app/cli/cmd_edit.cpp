@@ -169,10 +169,10 @@ void run(const EditArgs& a) {
     throw Error("--regions: no region labels were found for the face model");
 
   EditModels models;
-  models.guidance = g.get();
-  models.codec = codec.get();
-  models.uv_prior = uv_prior.get();
-  EditStage stage(params, assets, scene, models, base.state, target, a.seed);
+  models.guidance = g;
+  models.codec = codec;
+  models.uv_prior = uv_prior;
+  EditStage stage(params, scene, models, base.state, target, a.seed);
 
   const bool tty = isatty(fileno(stderr));
   RunControl control;

@@ -75,10 +75,10 @@ int main(int argc, char** argv) {
     p.default_albedo_size = size;
     p.lambda = lambda;
     p.lock_regions = {region};
-    guidance::AnalyticTargetGuidance guide({}, nullptr);
     EditModels m;
-    m.guidance = &guide;
-    EditStage stage(p, assets, scene, m, base, target, 3);
+    m.guidance = std::make_shared<guidance::AnalyticTargetGuidance>(
+        guidance::AnalyticTargetParams{}, nullptr);
+    EditStage stage(p, scene_ptr, m, base, target, 3);
     {
       torch::AutoGradMode on(true);
       run_stage(stage, RunControl{});

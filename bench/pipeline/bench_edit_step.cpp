@@ -50,10 +50,10 @@ int edit_step(int argc, char** argv) {
   p.warmup_steps = warmup;
   p.default_albedo_size = atlas_size;
   EditModels models;
-  models.guidance = m.guidance.get();
-  if (p.scope == EditScope::kTexture) models.codec = m.codec.get();
+  models.guidance = m.guidance;
+  if (p.scope == EditScope::kTexture) models.codec = m.codec;
   session::FaceState base;
-  EditStage stage(p, assets, scene, models, base, std::nullopt, 1);
+  EditStage stage(p, scene, models, base, std::nullopt, 1);
   stage.step(true);
   const EditPhaseSeconds warm = stage.phase_seconds();
   const double warm_total = stage.seconds();

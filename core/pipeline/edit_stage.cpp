@@ -12,6 +12,7 @@
 #include "core/pipeline/face_scene.h"
 #include "core/pipeline/region_lock.h"
 #include "core/pipeline/stages.h"
+#include "core/pipeline/state_tensors.h"
 #include "core/raster/interpolate.h"
 #include "core/raster/rasterize.h"
 #include "core/raster/sh_lighting.h"
@@ -89,32 +90,8 @@ torch::Tensor resize_to(const torch::Tensor& x, int64_t h, int64_t w) {
                                .align_corners(false));
 }
 
-torch::Tensor coeff_tensor(const std::vector<float>& v, int n) {
-  torch::Tensor t = torch::zeros({n}, torch::kFloat32);
-  for (int i = 0; i < n && i < static_cast<int>(v.size()); ++i) t[i] = v[i];
-  return t;
-}
-
-std::vector<float> to_vector(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-}
-
-// FloatImage (HWC) -> [1, C, H, W] float32.
-torch::Tensor image_tensor(const session::FloatImage& img) {
-  FACEG2E_CHECK(!img.empty() && img.data.size() ==
-                                    static_cast<std::size_t>(img.width) * img.height * img.channels,
-                "edit: malformed float image");
-  return torch::from_blob(const_cast<float*>(img.data.data()),
-                          {img.height, img.width, img.channels}, torch::kFloat32)
-      .clone()
-      .permute({2, 0, 1})
-      .unsqueeze(0)
-      .contiguous();
-}
-
 // [1, C, H, W] or [C, H, W] -> FloatImage (HWC), optionally resampled to size x size.
-session::FloatImage float_image(const torch::Tensor& x, int size = 0) {
+session::FloatImage host_image(const torch::Tensor& x, int size = 0) {
   torch::Tensor t = x.detach().to(torch::kCPU, torch::kFloat32);
   if (t.dim() == 3) t = t.unsqueeze(0);
   if (size > 0) t = resize_to(t, size, size);
@@ -132,8 +109,9 @@ session::FloatImage float_image(const torch::Tensor& x, int size = 0) {
 
 struct EditStage::Impl {
   EditParams params;
-  const face::FaceAssets& assets;
+  std::shared_ptr<const FaceScene> scene_owner;
   const FaceScene& scene;
+  const face::FaceAssets& assets;
   EditModels models;
   session::FaceState baseline;
   std::optional<session::FaceState> target_state;
@@ -145,7 +123,7 @@ struct EditStage::Impl {
   TailLoss tail;
   int step = 0;
   int last_t = 0;
-  double last_report = 0;
+  double last_loss = 0;
   double seconds = 0;
   EditPhaseSeconds phases;
   bool has_attention = false;
@@ -171,12 +149,13 @@ struct EditStage::Impl {
   torch::Tensor membership_full;  // the same at the baseline atlas size (texture results)
   torch::Tensor attention_uv;     // [1, 1, S, S] last projected attention, or undefined
 
-  Impl(EditParams p, const face::FaceAssets& a, const FaceScene& s, EditModels m,
-       session::FaceState b, std::optional<session::FaceState> t, std::uint64_t seed)
+  Impl(EditParams p, std::shared_ptr<const FaceScene> s, EditModels m, session::FaceState b,
+       std::optional<session::FaceState> t, std::uint64_t seed)
       : params(std::move(p)),
-        assets(a),
-        scene(s),
-        models(m),
+        scene_owner(std::move(s)),
+        scene(*scene_owner),
+        assets(scene.assets()),
+        models(std::move(m)),
         baseline(std::move(b)),
         target_state(std::move(t)),
         rng(seed + 104723),
@@ -234,17 +213,17 @@ void EditStage::Impl::init() {
   const int K = tens.num_identity(), E = tens.num_expression();
   {
     torch::NoGradGuard ng;
-    id0 = coeff_tensor(baseline.coeffs.identity, K).to(dev);
-    ex0 = coeff_tensor(baseline.coeffs.expression, E).to(dev);
+    id0 = coefficients_tensor(baseline.coeffs.identity, K, "identity").to(dev);
+    ex0 = coefficients_tensor(baseline.coeffs.expression, E, "expression").to(dev);
     verts0 = vertices(id0, ex0);
     normals0 = face::vertex_normals(verts0, tens.faces);
     if (baseline.albedo.empty()) {
       baseline.albedo = session::to_float_image(assets.default_albedo(params.default_albedo_size));
-      albedo_full = image_tensor(baseline.albedo).to(dev);
+      albedo_full = image_tensor(baseline.albedo).unsqueeze(0).to(dev);
       baseline.albedo = session::FloatImage{};  // unchanged parts stay "default" in the result
     } else {
       FACEG2E_CHECK(baseline.albedo.channels == 3, "edit: the baseline albedo must be RGB");
-      albedo_full = image_tensor(baseline.albedo).to(dev);
+      albedo_full = image_tensor(baseline.albedo).unsqueeze(0).to(dev);
     }
     albedo0 = resize_to(albedo_full, S, S).contiguous();
   }
@@ -308,8 +287,9 @@ void EditStage::Impl::init() {
   if (target_state) {
     torch::NoGradGuard ng;
     const session::FaceState& ts = *target_state;
-    const torch::Tensor tid = coeff_tensor(ts.coeffs.identity, K).to(dev);
-    const torch::Tensor tex = coeff_tensor(ts.coeffs.expression, E).to(dev);
+    const torch::Tensor tid = coefficients_tensor(ts.coeffs.identity, K, "target identity").to(dev);
+    const torch::Tensor tex =
+        coefficients_tensor(ts.coeffs.expression, E, "target expression").to(dev);
     switch (params.scope) {
       case EditScope::kTexture:
         target_verts = verts0;
@@ -318,7 +298,7 @@ void EditStage::Impl::init() {
                                                          params.default_albedo_size)))
                                             .to(dev),
                                         S, S)
-                            : resize_to(image_tensor(ts.albedo).to(dev), S, S);
+                            : resize_to(image_tensor(ts.albedo).unsqueeze(0).to(dev), S, S);
         break;
       case EditScope::kGeometry:
         target_verts = vertices(tid, ex0);
@@ -388,7 +368,7 @@ StepReport EditStage::Impl::do_step(bool read_loss) {
   const int i = step;
   const int t = schedule.at(i, rng.engine);
   const int vi = rng.index(static_cast<int>(views.size()));
-  const int light = rng.index(raster::kShLightPresets);
+  const int light = rng.index(std::clamp(params.light_presets, 1, raster::kShLightPresets));
   const EditRenderMode mode =
       params.render_modes[rng.index(static_cast<int>(params.render_modes.size()))];
   const raster::Camera cam = scene.camera(views[vi]);
@@ -473,11 +453,11 @@ StepReport EditStage::Impl::do_step(bool read_loss) {
   return r;
 }
 
-EditStage::EditStage(EditParams params, const face::FaceAssets& assets, const FaceScene& scene,
-                     EditModels models, session::FaceState baseline,
-                     std::optional<session::FaceState> target, std::uint64_t seed)
-    : impl_(std::make_unique<Impl>(std::move(params), assets, scene, models, std::move(baseline),
-                                   std::move(target), seed)) {
+EditStage::EditStage(EditParams params, std::shared_ptr<const FaceScene> scene, EditModels models,
+                     session::FaceState baseline, std::optional<session::FaceState> target,
+                     std::uint64_t seed)
+    : impl_(std::make_unique<Impl>(std::move(params), std::move(scene), std::move(models),
+                                   std::move(baseline), std::move(target), seed)) {
   impl_->init();
 }
 
@@ -498,11 +478,11 @@ StepReport EditStage::step(bool read_loss) {
   return r;
 }
 
-session::FloatImage EditStage::weights() const { return float_image(impl_->effective_w()); }
+session::FloatImage EditStage::weights() const { return host_image(impl_->effective_w()); }
 
 session::FloatImage EditStage::attention() const {
   if (!impl_->attention_uv.defined()) return {};
-  return float_image(impl_->attention_uv);
+  return host_image(impl_->attention_uv);
 }
 
 FaceSnapshot EditStage::snapshot(int albedo_size) {
@@ -513,13 +493,13 @@ FaceSnapshot EditStage::snapshot(int albedo_size) {
   s.step = m.step;
   s.total = m.params.steps;
   s.t = m.last_t;
-  s.loss = m.last_report;
+  s.loss = m.last_loss;
   s.it_per_s = m.seconds > 0 ? m.step / m.seconds : 0;
   s.eta_s = s.it_per_s > 0 ? (m.params.steps - m.step) / s.it_per_s : 0;
   const torch::Tensor v = m.current_vertices().detach();
   s.positions = to_vector(v);
   s.normals = to_vector(face::vertex_normals(v, m.scene.tensors().faces));
-  if (m.texture_scope()) s.albedo = float_image(m.current_texture(), albedo_size);
+  if (m.texture_scope()) s.albedo = host_image(m.current_texture(), albedo_size);
   s.weights = weights();
   s.attention = attention();
   return s;
@@ -549,7 +529,7 @@ session::FaceState EditStage::finish() {
       // Upsampling must not carry the change across the lock's border.
       if (m.membership_full.defined()) up = up * m.membership_full.gt(0).to(up.dtype());
       const torch::Tensor full = (m.albedo_full + up).clamp(0, 1);
-      out.albedo = float_image(full);
+      out.albedo = host_image(full);
       if (m.latent_texture()) {
         const torch::Tensor z = m.param.detach().to(torch::kCPU).contiguous();
         out.latent.channels = static_cast<int>(z.size(1));

@@ -59,6 +59,10 @@ struct EditParams {
   // Inward feather of the region lock, in texels of a 512 atlas (scaled with atlas_size).
   double feather_texels = 3;
   double light_strength = 0.6;
+  // Lights are drawn from the first this many SH presets (reference: a random light per step).
+  // Few on purpose, like the views: 20 views x 4 lights x the render modes are the condition
+  // latents a run can need, so a 200-step edit mostly hits the cache.
+  int light_presets = 4;
   // The discrete views of the reference edit (main.py set_transformation_choices: rotation
   // about y in {0, 30, 330, 60, 300}, about x {0, -10}, t_z {1.5, 3} of camera_d 10). Discrete
   // on purpose: the condition latent of each (view, light, mode) is encoded once and cached.
@@ -78,9 +82,9 @@ EditParams edit_defaults(EditScope scope);
 EditParams target_edit_defaults(EditScope scope);
 
 struct EditModels {
-  guidance::Guidance* guidance = nullptr;  // required
-  guidance::LatentCodec* codec = nullptr;  // texture scope: optimise a VAE latent
-  guidance::Guidance* uv_prior = nullptr;  // texture scope: optional UV texture prior SDS
+  std::shared_ptr<guidance::Guidance> guidance;  // required
+  std::shared_ptr<guidance::LatentCodec> codec;  // texture scope: optimise a VAE latent
+  std::shared_ptr<guidance::Guidance> uv_prior;  // texture scope: optional UV texture prior SDS
 };
 
 // Seconds spent per phase of step(), summed over the steps (benchmarks).
@@ -95,10 +99,10 @@ struct EditPhaseSeconds {
 class EditStage final : public Stage {
  public:
   // baseline: the face being edited (T0), in float. target: the analytic target's face (needed
-  // when the guidance needs_target()). The scene, assets and models must outlive the stage.
-  EditStage(EditParams params, const face::FaceAssets& assets, const FaceScene& scene,
-            EditModels models, session::FaceState baseline,
-            std::optional<session::FaceState> target, std::uint64_t seed);
+  // when the guidance needs_target()). The scene carries the face assets (atlas, regions).
+  EditStage(EditParams params, std::shared_ptr<const FaceScene> scene, EditModels models,
+            session::FaceState baseline, std::optional<session::FaceState> target,
+            std::uint64_t seed);
   ~EditStage() override;
 
   std::string name() const override { return "edit"; }

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "core/face/face_assets.h"
 #include "core/pipeline/face_scene.h"
@@ -24,6 +25,7 @@ inline std::shared_ptr<const face::FaceAssets> assets_ptr() {
       std::make_shared<const face::FaceAssets>(face::FaceAssets::load(face_model_path()));
   return a;
 }
+inline const face::FaceAssets& assets() { return *assets_ptr(); }
 
 inline const face::FaceAssets& assets() { return *assets_ptr(); }
 
@@ -31,5 +33,6 @@ inline const FaceScene& scene() {
   static const FaceScene s(assets_ptr(), torch::kCPU);
   return s;
 }
+inline const FaceScene& scene() { return *scene_ptr(); }
 
 }  // namespace faceg2e::pipeline::testing

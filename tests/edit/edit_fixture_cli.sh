@@ -19,9 +19,12 @@ cursor() { tr -d ' \n' < "${P}/project.json" | sed -n 's/.*"cursor":\([0-9]*\).*
 
 "${CLI}" new --face-model "${MODEL}" --out "${P}" > /dev/null
 
-# Texture: the edited word's attention drives W, inside a lips lock.
+# Texture: the edited word's attention drives W, inside a lips lock, with the UV texture prior
+# (the SD 1.x fixture UNet, which shares the IP2P model's text width).
 "${CLI}" edit "${SMALL[@]}" --instruction "make her lips red" --scope texture --word lips --regions lips \
-  --ip2p "${IP2P}" > "${WORK}/out1.txt" 2> "${WORK}/log1.txt" || { cat "${WORK}/log1.txt" >&2; fail "texture edit"; }
+  --ip2p "${IP2P}" --texture-prior "${SET}/models/unet_sd1" > "${WORK}/out1.txt" 2> "${WORK}/log1.txt" \
+  || { cat "${WORK}/log1.txt" >&2; fail "texture edit"; }
+grep -q "unet_sd1" "${P}"/entries/*/entry.json || fail "entry.json does not record the texture prior"
 [[ "$(cursor)" == 1 ]] || fail "cursor after the texture edit: $(cursor) ($(cat "${P}/project.json"))"
 [[ "$(entries)" == 2 ]] || fail "entries after the texture edit: $(entries)"
 ls "${P}"/entries/*/weights.safetensors > /dev/null 2>&1 || fail "the edit entry has no weights.safetensors"

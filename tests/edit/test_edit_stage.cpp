@@ -18,6 +18,7 @@
 using namespace faceg2e::pipeline;
 using faceg2e::pipeline::testing::assets;
 using faceg2e::pipeline::testing::scene;
+using faceg2e::pipeline::testing::scene_ptr;
 namespace session = faceg2e::session;
 
 namespace {
@@ -54,10 +55,10 @@ Outcome run_edit(const std::vector<std::string>& lock, const std::string& region
   p.default_albedo_size = kSize;
   p.lambda = lambda;
   p.lock_regions = lock;
-  faceg2e::guidance::AnalyticTargetGuidance g({}, nullptr);
   EditModels models;
-  models.guidance = &g;
-  EditStage stage(p, assets(), scene(), models, base, target, seed);
+  models.guidance = std::make_shared<faceg2e::guidance::AnalyticTargetGuidance>(
+      faceg2e::guidance::AnalyticTargetParams{}, nullptr);
+  EditStage stage(p, scene_ptr(), models, base, target, seed);
   run_stage(stage, RunControl{});
   const FaceSnapshot snap = stage.snapshot();
   EXPECT_EQ(snap.weights.width, kSize);
@@ -125,10 +126,10 @@ TEST(EditStage, StepsSnapshotsAndCancel) {
   session::FaceState target = base;
   target.coeffs.expression.assign(static_cast<std::size_t>(scene().tensors().num_expression()),
                                   0.8f);
-  faceg2e::guidance::AnalyticTargetGuidance g({}, nullptr);
   EditModels models;
-  models.guidance = &g;
-  EditStage stage(p, assets(), scene(), models, base, target, 1);
+  models.guidance = std::make_shared<faceg2e::guidance::AnalyticTargetGuidance>(
+      faceg2e::guidance::AnalyticTargetParams{}, nullptr);
+  EditStage stage(p, scene_ptr(), models, base, target, 1);
   EXPECT_EQ(stage.name(), "edit");
   EXPECT_EQ(stage.total_steps(), 3);
   const StepReport r = stage.step(true);
