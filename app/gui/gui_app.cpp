@@ -143,6 +143,7 @@ int run_gui(face::FaceModel model, const GuiOptions& options) {
     }
     render::OrbitCamera camera;
     camera.frame(renderer.bounds_min(), renderer.bounds_max());
+    camera.set_angles(glm::radians(options.view_yaw_deg), glm::radians(options.view_pitch_deg));
 
     ui::EditorPanel panel;
     render::ViewSettings view = options.view;

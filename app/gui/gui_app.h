@@ -28,6 +28,8 @@ struct GuiOptions {
   // 0..1.
   std::filesystem::path weight_map;
   int max_frames = 0;  // > 0: exit after this many frames (fps measurement, smoke tests)
+  // Initial orbit angles in degrees (yaw about +Y, pitch up), for screenshots of the back or top.
+  float view_yaw_deg = 0.0f, view_pitch_deg = 0.0f;
 };
 
 // Runs until the window closes (or the screenshot is written). Returns the process exit code;

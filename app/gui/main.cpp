@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(shading_names, CLI::ignore_case));
   app.add_option("--overlay", options.view.overlay, "Initial overlay: none, regions or weights")
       ->transform(CLI::CheckedTransformer(overlay_names, CLI::ignore_case));
+  std::vector<float> view_angles;
+  app.add_option("--view", view_angles,
+                 "Initial camera: yaw and pitch in degrees (e.g. 180 0 for the back, 0 60 for the top)")
+      ->expected(2);
   app.add_option("--export", options.export_path,
                  "Export the face (OBJ path or folder) at start, like the Export... button");
   app.add_option(
@@ -58,6 +62,10 @@ int main(int argc, char** argv) {
       ->expected(2)
       ->check(CLI::Range(64, 16384));
   CLI11_PARSE(app, argc, argv);
+  if (view_angles.size() == 2) {
+    options.view_yaw_deg = view_angles[0];
+    options.view_pitch_deg = view_angles[1];
+  }
   if (resize_to.size() == 2) {
     options.resize_width = resize_to[0];
     options.resize_height = resize_to[1];
