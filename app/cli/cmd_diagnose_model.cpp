@@ -1,5 +1,8 @@
 // faceg2e-cli diagnose model --model PATH: loads any supported checkpoint or folder and prints
-// what it holds. Unsupported, corrupt or pickle files end with a clear error and exit 1.
+// what it holds. Unsupported, corrupt or pickle files end with a clear error and exit 1. Every
+// weight-bearing component is built as the pipeline builds it (make_unet, make_vae,
+// make_controlnet, load_clip_text_model: the strict load that needs every parameter and buffer
+// from the checkpoint and refuses unexpected tensors), so "OK" means the pipeline will load it.
 #include <torch/torch.h>
 
 #include <iostream>
@@ -8,6 +11,10 @@
 
 #include "app/cli/cli_commands.h"
 #include "core/diffusion/checkpoint.h"
+#include "core/diffusion/controlnet.h"
+#include "core/diffusion/text_encoder.h"
+#include "core/diffusion/unet.h"
+#include "core/diffusion/vae.h"
 #include "core/util/error.h"
 
 namespace faceg2e::cli {
@@ -79,7 +86,7 @@ void register_diagnose_model(CLI::App& diagnose) {
     for (const auto& c : info.components) print_component(c);
     if (!info.notes.empty()) std::cout << "notes: " << info.notes << "\n";
     if (*no_load) return;
-    // Convert every weight-bearing component once, so naming problems surface here.
+    // Build every weight-bearing component through the pipeline's own strict load.
     for (const auto& c : info.components) {
       if (c.component == d::Component::Tokenizer || c.component == d::Component::Scheduler) continue;
       const auto w = d::load_component(info.path, c.component, torch::kFloat);
@@ -87,6 +94,19 @@ void register_diagnose_model(CLI::App& diagnose) {
       for (const auto& kv : w.tensors) n += kv.second.numel();
       std::cout << "loaded " << d::component_name(c.component) << ": " << w.tensors.size() << " tensors, " << n
                 << " values (" << w.origin << ")\n";
+      std::shared_ptr<torch::nn::Module> module;
+      switch (c.component) {
+        case d::Component::UNet: module = d::make_unet(w).ptr(); break;
+        case d::Component::VAE: module = d::make_vae(w).ptr(); break;
+        case d::Component::ControlNet: module = d::make_controlnet(w).ptr(); break;
+        case d::Component::TextEncoder: module = d::load_clip_text_model(w).ptr(); break;
+        default: break;
+      }
+      if (!module) continue;
+      std::int64_t built = 0;
+      for (const auto& p : module->parameters()) built += p.numel();
+      std::cout << "built " << d::component_name(c.component) << ": " << built
+                << " parameters, every parameter and buffer from the checkpoint\n";
     }
     std::cout << "OK\n";
   });

@@ -34,18 +34,6 @@ face::FaceModel load_model(const std::string& flag) {
   return face::load_f3dm(path);
 }
 
-// Region labels for the default albedo when they can be found; the albedo works without.
-std::optional<face::RegionLabels> try_regions(const face::FaceModel& model) {
-  const fs::path dir = face::find_regions_dir(model);
-  if (dir.empty()) return std::nullopt;
-  try {
-    return face::load_regions(dir, model.num_vertices);
-  } catch (const Error& e) {
-    spdlog::warn("region labels not used: {}", e.what());
-    return std::nullopt;
-  }
-}
-
 void run_import(const std::string& dir, const std::string& out) {
   face::IctImportOptions opt;
   int warnings = 0;
@@ -150,9 +138,11 @@ struct ExportArgs {
 };
 
 void run_export(const ExportArgs& a) {
-  StagedFolder folder =
-      staged_output(a.out, a.force);  // before any work: fails in the first second
-  const face::FaceModel m = load_model(a.face_model);
+  StagedFolder folder = staged_output(a.out, a.force);  // before any work: fails in the first second
+  std::string warning;
+  const face::FaceAssets assets = face::FaceAssets::load(optional_path(a.face_model), &warning);
+  if (!warning.empty()) spdlog::warn("{}", warning);
+  const face::FaceModel& m = assets.model;
   session::FaceState state;
   session::ExportOptions opt;
   opt.texture_size = a.texture_size;
@@ -167,15 +157,11 @@ void run_export(const ExportArgs& a) {
   }
   session::check_coefficients(state.coeffs, m,
                               a.project.empty() ? "export" : "project " + a.project);
-  const face::UvAtlas atlas = face::build_uv_atlas(m);
-  const auto regions = try_regions(m);
-  const auto r =
-      session::export_obj(m, atlas, state, folder.path(), opt, regions ? &*regions : nullptr);
+  const auto r = session::export_obj(assets, state, folder.path(), opt);
   folder.commit();
   const fs::path out(a.out);
   std::printf("wrote %s\n      %s\n      %s\n      %s\n", (out / r.obj.filename()).string().c_str(),
-              (out / r.mtl.filename()).string().c_str(),
-              (out / r.texture.filename()).string().c_str(),
+              (out / r.mtl.filename()).string().c_str(), (out / r.texture.filename()).string().c_str(),
               (out / r.sidecar.filename()).string().c_str());
 }
 

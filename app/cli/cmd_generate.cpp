@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "app/cli/cli_commands.h"
+#include "core/face/face_assets.h"
 #include "core/pipeline/generate.h"
-#include "core/pipeline/stages.h"
 #include "core/session/project.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
@@ -91,7 +91,7 @@ void warn_if_truncated(const fs::path& checkpoint, const std::optional<fs::path>
 }
 
 // Throws faceg2e::Error naming the flag; prints warnings (model roles, long prompts).
-GenerateParams validate_generate_args(const GenerateArgs& a) {
+GenerateParams validate_generate_args(const GenerateArgs& a, fs::path* face_model_path) {
   GenerateParams p;
   require_valid_utf8(a.prompt, "--prompt");
   require_valid_utf8(a.negative, "--negative-prompt");
@@ -178,11 +178,8 @@ GenerateParams validate_generate_args(const GenerateArgs& a) {
   // Files: the face model (an explicit setting that points nowhere is an error), the target.
   std::optional<fs::path> face_model;
   if (!a.face_model.empty()) face_model = fs::path(a.face_model);
-  p.face_model = require_face_model(face_model);
-  if (target_mode) {
-    p.target_project = a.target;
-    session::load_project(p.target_project);  // throws naming the folder and the file
-  }
+  *face_model_path = require_face_model(face_model);
+  if (target_mode) p.target = session::load_project(a.target).face;  // throws naming the file
 
   // Models: explicit paths exist and are inspected (headers only); roles the stages need are
   // there; a prompt the text encoder would cut is shown.
@@ -190,9 +187,9 @@ GenerateParams validate_generate_args(const GenerateArgs& a) {
     return s.empty() ? std::nullopt : std::optional<fs::path>(s);
   };
   p.models.models_dir = opt(a.models);
-  p.models.sd21 = opt(a.sd21);
-  p.models.sd15 = opt(a.sd15);
-  p.models.controlnet_depth = opt(a.controlnet);
+  p.models.geometry = opt(a.sd21);
+  p.models.texture = opt(a.sd15);
+  p.models.texture_control = opt(a.controlnet);
   p.models.texture_prior = opt(a.prior);
   p.models.clip_vocab = opt(a.clip_vocab);
   if (!target_mode) {
@@ -202,10 +199,10 @@ GenerateParams validate_generate_args(const GenerateArgs& a) {
     if (const fs::path v = find_clip_vocab(p.models.clip_vocab); !v.empty()) vocab = v;
     std::set<std::string> shown;
     std::vector<fs::path> text_models;
-    if (p.run_geometry) text_models.push_back(require_role(r.geometry_sd, ModelRole::kGeometrySd));
+    if (p.run_geometry) text_models.push_back(require_role(r.geometry, ModelRole::kGeometry));
     if (p.run_texture) {
-      text_models.push_back(require_role(r.texture_sd, ModelRole::kTextureSd));
-      require_role(r.controlnet_depth, ModelRole::kControlNetDepth);
+      text_models.push_back(require_role(r.texture, ModelRole::kTexture));
+      require_role(r.texture_control, ModelRole::kTextureControl);
     }
     for (const auto& m : text_models) {
       warn_if_truncated(m, vocab, p.prompt, "--prompt", shown);
@@ -216,7 +213,8 @@ GenerateParams validate_generate_args(const GenerateArgs& a) {
 }
 
 void run(const GenerateArgs& a) {
-  GenerateParams p = validate_generate_args(a);
+  fs::path face_model_path;
+  GenerateParams p = validate_generate_args(a, &face_model_path);
   // The output folder: created as a temporary sibling now (the writability check), moved into
   // place only when everything is written. Previews go beside it, never into it.
   StagedFolder::Options folder_options;
@@ -224,7 +222,13 @@ void run(const GenerateArgs& a) {
   StagedFolder out(a.out, folder_options);
   fs::path previews_dir;
   if (a.preview_every > 0) previews_dir = prepare_previews_dir(a.out, a.previews, a.force);
-  p.out = out.path();
+
+  std::string warning;
+  auto assets =
+      std::make_shared<const face::FaceAssets>(face::FaceAssets::load(face_model_path, &warning));
+  if (!warning.empty()) spdlog::warn("{}", warning);
+  if (p.target)
+    session::check_coefficients(p.target->coeffs, assets->model, "target project " + a.target);
 
   const bool tty = isatty(fileno(stderr));
   RunControl control;
@@ -256,11 +260,17 @@ void run(const GenerateArgs& a) {
   }
   auto previous = std::signal(SIGINT, on_sigint);
   try {
-    GenerateReport r = run_generate(p, control);
+    GenerateResult r = run_generate(std::move(p), assets, control);
     std::signal(SIGINT, previous);
+    if (!a.target.empty()) r.record["target"] = fs::absolute(a.target).string();
+    session::ProjectState state;
+    state.face = r.state;
+    state.face_model_name = session::face_model_name(assets->model);
+    state.generation = r.record;
+    session::save_project(out.path(), state);
     out.commit();
-    std::printf("wrote project %s (%s, %.1f s)\n", a.out.c_str(),
-                r.generation["stages"].dump().c_str(), r.seconds);
+    std::printf("wrote project %s (%s, %.1f s)\n", a.out.c_str(), r.record["stages"].dump().c_str(),
+                r.seconds);
     if (!previews_dir.empty()) std::printf("previews in %s\n", previews_dir.string().c_str());
   } catch (...) {
     std::signal(SIGINT, previous);
@@ -278,6 +288,19 @@ std::string mode_default(T sd, T target) {
 }
 
 }  // namespace
+
+const char* role_flag_hint(pipeline::ModelRole role) {
+  switch (role) {
+    case ModelRole::kGeometry: return "pass --sd21 PATH, or --models DIR holding an SD 2.x checkpoint";
+    case ModelRole::kTexture: return "pass --sd15 PATH, or --models DIR holding an SD 1.x checkpoint";
+    case ModelRole::kTextureControl:
+      return "pass --controlnet-depth PATH, or --models DIR holding a depth ControlNet";
+    case ModelRole::kTexturePrior: return "pass --texture-prior PATH";
+    case ModelRole::kEdit:
+      return "pass --ip2p PATH, or --models DIR holding an InstructPix2Pix checkpoint";
+  }
+  return "";
+}
 
 void register_generate_commands(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();

@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "app/cli/cli_commands.h"
+#include "core/pipeline/models_config.h"
 #include "core/util/data_paths.h"
 #include "core/util/error.h"
 
@@ -31,6 +32,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const faceg2e::pipeline::MissingModelError& e) {
+    std::fprintf(stderr, "error: %s\n  (%s)\n", e.what(), faceg2e::cli::role_flag_hint(e.role()));
+    return 1;
   } catch (const faceg2e::Cancelled&) {
     std::fprintf(stderr, "cancelled\n");
     return 130;

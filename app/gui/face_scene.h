@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/face/face_assets.h"
 #include "core/face/face_model.h"
 #include "core/face/regions.h"
 #include "core/face/uv_atlas.h"
@@ -29,8 +30,8 @@ class FaceScene {
 
   const ui::ModelInfo& info() const { return info_; }
   ui::FaceCoefficientsState& coefficients() { return coefficients_; }
-  const face::FaceModel& model() const { return model_; }
-  bool has_regions() const { return regions_.has_value(); }
+  const face::FaceModel& model() const { return assets_.model; }
+  bool has_regions() const { return assets_.regions.has_value(); }
   // Problems met while loading optional parts (atlas, regions), for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -48,9 +49,7 @@ class FaceScene {
   face::FaceCoefficients current() const;
 
   FaceSceneParams params_;
-  face::FaceModel model_;
-  std::optional<face::UvAtlas> atlas_;
-  std::optional<face::RegionLabels> regions_;
+  face::FaceAssets assets_;
   ui::ModelInfo info_;
   ui::FaceCoefficientsState coefficients_;
   std::vector<std::int32_t> display_faces_;  // the opaque triangles the viewport draws

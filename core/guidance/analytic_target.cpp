@@ -45,19 +45,20 @@ GuidanceResult AnalyticTargetGuidance::compute(const torch::Tensor& input, bool 
   }
   FACEG2E_CHECK(z_target.sizes() == z.sizes(), "target render and current render differ in shape");
   const double ab = schedule_.alpha_cumprod(step.t);
-  const double w = params_.weight_by_schedule ? 1.0 - ab : 1.0;
-  torch::Tensor grad;
-  double report = 0;
+  const SdsTerms terms = sds_add_noise(schedule_, z, step);
+  torch::Tensor eps_star;
   {
     torch::NoGradGuard no_grad;
-    torch::Tensor noise = seeded_noise_like(z, step.generator);
-    torch::Tensor z_t = std::sqrt(ab) * z.detach() + std::sqrt(1 - ab) * noise;
-    torch::Tensor eps_star = (z_t - std::sqrt(ab) * z_target) / std::sqrt(1 - ab);
-    grad = w * (eps_star - noise);
-    if (common.defined()) grad = grad * common;
-    report = (z.detach() - z_target).pow(2).mean().item<double>();
+    // The exact noise prediction of the one-image denoiser.
+    eps_star = (terms.z_t - std::sqrt(ab) * z_target) / std::sqrt(1 - ab);
   }
-  return {sds_surrogate_loss(z, grad), report};
+  GuidanceResult r = sds_result(schedule_, z, terms, eps_star, step.t, common,
+                                params_.weight_by_schedule ? std::nullopt : std::optional<double>(1.0));
+  {
+    torch::NoGradGuard no_grad;
+    r.report = (z.detach() - z_target).pow(2).mean();
+  }
+  return r;
 }
 
 }  // namespace faceg2e::guidance

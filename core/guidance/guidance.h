@@ -1,7 +1,8 @@
 #pragma once
 // One interface for every SDS objective: given the current render (or latent render) of a step,
-// return a scalar loss whose gradient with respect to the render is the SDS gradient
-//   d loss / d z = w(t) (eps_hat - eps),   loss = sum(stopgrad(grad) * z) / batch,
+// return a scalar loss whose gradient with respect to the render is the SDS gradient averaged
+// over the batch,
+//   d loss / d z = w(t) (eps_hat - eps) / batch,
 // where z is the VAE latent of the render (or the render itself in pixel space). The objectives:
 // text SDS with CFG (text_sds.h), ControlNet-depth SDS (same class, with a ControlNet),
 // the UV texture prior (TextSdsGuidance on the UV map, text_sds.h) and the analytic target
@@ -9,7 +10,10 @@
 #include <torch/types.h>
 
 #include <functional>
+#include <optional>
 #include <string>
+
+#include "core/diffusion/scheduler.h"
 
 namespace faceg2e::guidance {
 
@@ -47,11 +51,16 @@ struct GuidanceStep {
   torch::Tensor outline_mask;
   // Noise source (CPU generator: the same seed gives the same noise on every device).
   torch::Generator* generator = nullptr;
+  // The noise itself, shaped like the latent, instead of drawing it (tests compare the
+  // objective against reference fixtures this way). Optional.
+  torch::Tensor noise;
 };
 
 struct GuidanceResult {
-  torch::Tensor loss;     // scalar, differentiable w.r.t. the input
-  double report = 0;      // a number to show the user (mean squared SDS residual)
+  torch::Tensor loss;    // scalar, differentiable w.r.t. the input
+  // A number to show the user (mean squared SDS residual), as a detached 0-d tensor on the
+  // input's device: reading it back waits for the device, so stages read it every few steps.
+  torch::Tensor report;
 };
 
 class Guidance {
@@ -71,8 +80,21 @@ class Guidance {
   virtual void release() {}
 };
 
-// The SDS surrogate loss: sum(stopgrad(grad) * z) / batch, whose gradient w.r.t. z is grad/batch.
-torch::Tensor sds_surrogate_loss(const torch::Tensor& z, const torch::Tensor& grad);
+// The SDS step every objective shares, through the fixture-checked functions of
+// core/diffusion (sds.h, scheduler.h): z_t = add_noise(z, noise, t), then the objective's noise
+// prediction eps_hat(z_t), then grad = sds_weight(ab_t) (eps_hat - noise), and the surrogate
+// loss of diffusion::sds_surrogate_loss on grad / batch (the batch mean). `weight_override`
+// replaces w(t) when set (the analytic target's unweighted mode).
+struct SdsTerms {
+  torch::Tensor z_t;    // noisy latent (detached)
+  torch::Tensor noise;  // the noise added
+};
+SdsTerms sds_add_noise(const diffusion::NoiseSchedule& schedule, const torch::Tensor& z,
+                       const GuidanceStep& step);
+GuidanceResult sds_result(const diffusion::NoiseSchedule& schedule, const torch::Tensor& z,
+                          const SdsTerms& terms, const torch::Tensor& eps_hat, int t,
+                          const torch::Tensor& pixel_weight = {},
+                          std::optional<double> weight_override = std::nullopt);
 
 // Standard normal noise shaped like `like`, drawn on the CPU from `generator` (or the default
 // generator when null) and moved to like's device: seeded runs are reproducible across devices.

@@ -73,12 +73,11 @@ GuidanceResult TextSdsGuidance::compute(const torch::Tensor& input, bool input_i
     z = codec_->encode(resize_for_codec(input, codec_->image_size()));
   }
   const double ab = schedule_.alpha_cumprod(step.t);
-  torch::Tensor grad;
-  double report = 0;
+  const SdsTerms terms = sds_add_noise(schedule_, z, step);
+  torch::Tensor eps_hat;
   {
     torch::NoGradGuard no_grad;
-    torch::Tensor noise = seeded_noise_like(z, step.generator);
-    torch::Tensor z_t = std::sqrt(ab) * z.detach() + std::sqrt(1 - ab) * noise;
+    const torch::Tensor& z_t = terms.z_t;
     const int64_t B = z.size(0);
     torch::Tensor cond = prompts_.cond[static_cast<int>(step.view)].to(z.device());
     torch::Tensor uncond = prompts_.uncond.to(z.device());
@@ -98,15 +97,12 @@ GuidanceResult TextSdsGuidance::compute(const torch::Tensor& input, bool input_i
       down = o.down_residuals;
       mid = o.mid_residual;
     }
-    torch::Tensor eps = model_output_to_eps((*unet_)->forward(batch, tt, emb, down, mid),
-                                            torch::cat({z_t, z_t}), ab,
+    torch::Tensor eps = model_output_to_eps((*unet_)->forward(batch, tt, emb, down, mid), batch, ab,
                                             params_.schedule.prediction_type);
     auto [eps_text, eps_uncond] = diffusion::split_cfg_batch(eps, diffusion::CfgBatchOrder::TextFirst);
-    torch::Tensor eps_hat = diffusion::guided_eps_sds(eps_text, eps_uncond, params_.guidance_scale);
-    grad = torch::nan_to_num((1 - ab) * (eps_hat - noise), 0.0, 0.0, 0.0);
-    report = grad.pow(2).mean().item<double>();
+    eps_hat = diffusion::guided_eps_sds(eps_text, eps_uncond, params_.guidance_scale);
   }
-  return {sds_surrogate_loss(z, grad), report};
+  return sds_result(schedule_, z, terms, eps_hat, step.t);
 }
 
 std::shared_ptr<diffusion::ClipTokenizer> find_tokenizer(const diffusion::ModelInfo& info,

@@ -29,14 +29,18 @@ void Adan::zero_grad() {
 void Adan::step() {
   torch::NoGradGuard no_grad;
   ++step_;
-  // Global gradient clipping over all parameters, as the reference does before the update.
-  double clip = 1.0;
+  // Global gradient clipping over all parameters, as the reference does before the update. The
+  // factor stays a device tensor: reading the norm back would wait for the device every step.
+  torch::Tensor clip;
   if (options_.max_grad_norm > 0) {
-    double sq = 0;
-    for (auto& p : params_)
-      if (p.grad().defined()) sq += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
-    const double norm = std::sqrt(sq);
-    clip = std::min(1.0, options_.max_grad_norm / (norm + options_.eps));
+    torch::Tensor sq;
+    for (auto& p : params_) {
+      if (!p.grad().defined()) continue;
+      torch::Tensor s = p.grad().to(torch::kFloat64).pow(2).sum();
+      sq = sq.defined() ? sq + s : s;
+    }
+    if (sq.defined())
+      clip = (options_.max_grad_norm / (sq.sqrt() + options_.eps)).clamp_max(1.0);
   }
   const double b1 = options_.beta1, b2 = options_.beta2, b3 = options_.beta3;
   const double k = static_cast<double>(step_);
@@ -46,7 +50,7 @@ void Adan::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     auto& p = params_[i];
     if (!p.grad().defined()) continue;
-    torch::Tensor g = p.grad() * clip;
+    torch::Tensor g = clip.defined() ? p.grad() * clip.to(p.grad().scalar_type()) : p.grad();
     State& s = state_[i];
     if (!s.exp_avg.defined()) {
       s.exp_avg = torch::zeros_like(p);

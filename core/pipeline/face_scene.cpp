@@ -9,20 +9,18 @@
 
 namespace faceg2e::pipeline {
 
-FaceScene::FaceScene(const face::FaceModel& model, torch::Device device, SceneParams params)
-    : tensors_(face::make_face_tensors(model).to(device)), device_(device), params_(params) {
-  const face::UvAtlas atlas = face::build_uv_atlas(model);
+FaceScene::FaceScene(std::shared_ptr<const face::FaceAssets> assets, torch::Device device,
+                     SceneParams params)
+    : assets_(std::move(assets)), device_(device), params_(params) {
+  FACEG2E_CHECK(assets_ != nullptr, "FaceScene needs face assets");
+  const face::FaceModel& model = assets_->model;
+  tensors_ = face::make_face_tensors(model).to(device);
+  const face::UvAtlas& atlas = assets_->atlas;
   atlas_uvs_ = torch::from_blob(const_cast<float*>(atlas.uvs.data()),
                                 {static_cast<int64_t>(atlas.uvs.size() / 2), 2}, torch::kFloat32)
                    .clone()
                    .to(device);
-  std::vector<uint8_t> keep(model.num_faces, 1);
-  for (int f = 0; f < model.num_faces; ++f) {
-    const int part = model.face_part[f];
-    const bool eyelash = part == 15 || part == 16;
-    const bool overlay = !atlas.face_opaque.empty() && atlas.face_opaque[f] == 0;
-    if (params_.skip_overlays && (eyelash || overlay)) keep[f] = 0;
-  }
+  std::vector<uint8_t> keep = assets_->drawn;
   triangle_mask_ = torch::from_blob(keep.data(), {model.num_faces}, torch::kUInt8)
                        .clone()
                        .to(torch::kBool)
@@ -45,8 +43,9 @@ FaceScene::FaceScene(const face::FaceModel& model, torch::Device device, ScenePa
   distance_ = height / params_.frame_fill / (2.0 * std::tan(half_fov)) + 0.5 * (hi[2] - lo[2]);
 }
 
-torch::Tensor FaceScene::vertices(const torch::Tensor& identity) const {
-  return face::assemble_vertices(tensors_, identity, torch::Tensor());
+torch::Tensor FaceScene::vertices(const torch::Tensor& identity,
+                                  const torch::Tensor& expression) const {
+  return face::assemble_vertices(tensors_, identity, expression);
 }
 
 raster::Camera FaceScene::camera(const raster::ViewAngles& view) const {

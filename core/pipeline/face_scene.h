@@ -1,10 +1,13 @@
 #pragma once
-// The face as the optimisation stages render it: model tensors on the run's device, the atlas
-// UVs, the triangles drawn in optimisation renders, and the orbit camera framed on the face.
+// The face as the optimisation stages render it: the FaceAssets' model as tensors on the run's
+// device, the atlas UVs, the drawn triangles (FaceAssets' one rule, so the viewport shows what
+// the optimizer sees), and the orbit camera framed on the face.
 #include <torch/types.h>
 
+#include <memory>
 #include <random>
 
+#include "core/face/face_assets.h"
 #include "core/face/face_torch.h"
 #include "core/face/uv_atlas.h"
 #include "core/raster/camera.h"
@@ -18,21 +21,22 @@ struct SceneParams {
   // `frame_fill` of the view height.
   double fov_y_deg = 12.593637;
   double frame_fill = 0.8;
-  // The transparent overlays and eyelashes are not drawn in optimisation renders: rendered as
-  // opaque geometry they hide the eyes and stall recovery (measured: 0.13-0.2 cm plateau).
-  bool skip_overlays = true;
 };
 
 class FaceScene {
  public:
-  FaceScene(const face::FaceModel& model, torch::Device device, SceneParams params = {});
+  FaceScene(std::shared_ptr<const face::FaceAssets> assets, torch::Device device,
+            SceneParams params = {});
 
+  const face::FaceAssets& assets() const { return *assets_; }
   torch::Device device() const { return device_; }
   const face::FaceTensors& tensors() const { return tensors_; }
   int num_identity() const { return tensors_.num_identity(); }
 
-  // [V, 3] world positions for identity coefficients [K] (float32, on the device).
-  torch::Tensor vertices(const torch::Tensor& identity) const;
+  // [V, 3] world positions for identity coefficients [K] and, optionally, expression weights
+  // [E] (float32, on the device).
+  torch::Tensor vertices(const torch::Tensor& identity,
+                         const torch::Tensor& expression = torch::Tensor()) const;
   raster::Camera camera(const raster::ViewAngles& view) const;
   raster::Camera camera(const std::vector<raster::ViewAngles>& views) const;  // batch
   // Mesh inputs for render_mesh with atlas UVs and the optimisation triangle mask.
@@ -41,6 +45,7 @@ class FaceScene {
   const raster::Vec3& look_target() const { return target_; }
 
  private:
+  std::shared_ptr<const face::FaceAssets> assets_;
   face::FaceTensors tensors_;
   torch::Device device_;
   SceneParams params_;

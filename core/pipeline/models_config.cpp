@@ -16,18 +16,18 @@ namespace fs = std::filesystem;
 
 const char* role_name(ModelRole role) {
   switch (role) {
-    case ModelRole::kGeometrySd: return "geometry model (Stable Diffusion 2.x, --sd21)";
-    case ModelRole::kTextureSd: return "texture model (Stable Diffusion 1.x, --sd15)";
-    case ModelRole::kControlNetDepth: return "texture control model (ControlNet depth for SD 1.x, --controlnet-depth)";
-    case ModelRole::kTexturePrior: return "UV texture prior (SD-compatible UNet, --texture-prior)";
-    case ModelRole::kIp2p: return "editing model (InstructPix2Pix, --ip2p)";
+    case ModelRole::kGeometry: return "geometry model (Stable Diffusion 2.x)";
+    case ModelRole::kTexture: return "texture model (Stable Diffusion 1.x)";
+    case ModelRole::kTextureControl: return "texture control model (ControlNet depth for SD 1.x)";
+    case ModelRole::kTexturePrior: return "UV texture prior (SD-compatible UNet)";
+    case ModelRole::kEdit: return "editing model (InstructPix2Pix)";
   }
   return "?";
 }
 
 const char* role_expected_format(ModelRole role) {
   switch (role) {
-    case ModelRole::kControlNetDepth:
+    case ModelRole::kTextureControl:
       return "a ControlNet .safetensors (lllyasviel control_*depth* or diffusers controlnet folder)";
     case ModelRole::kTexturePrior:
       return "a diffusers UNet folder (config.json + diffusion_pytorch_model.safetensors)";
@@ -77,13 +77,13 @@ std::vector<fs::path> candidates(const fs::path& root) {
 
 std::optional<ModelRole> classify(const diffusion::ModelInfo& info, const fs::path& p) {
   const std::string name = lower(p.string());
-  if (info.kind == "sd2") return ModelRole::kGeometrySd;
-  if (info.kind == "ip2p" || info.in_channels == 8) return ModelRole::kIp2p;
-  if (info.kind == "sd1") return ModelRole::kTextureSd;
+  if (info.kind == "sd2") return ModelRole::kGeometry;
+  if (info.kind == "ip2p" || info.in_channels == 8) return ModelRole::kEdit;
+  if (info.kind == "sd1") return ModelRole::kTexture;
   if (info.kind == "controlnet") {
     // Depth by name: the weights do not say what a ControlNet was trained on.
     if (name.find("depth") != std::string::npos || name.find("controlnet") != std::string::npos)
-      return ModelRole::kControlNetDepth;
+      return ModelRole::kTextureControl;
   }
   if (info.kind == "unet" && name.find("texture") != std::string::npos) return ModelRole::kTexturePrior;
   return std::nullopt;
@@ -114,11 +114,11 @@ std::string describe_kind(const diffusion::ModelInfo& info) {
 // The kinds each role runs with.
 bool kind_fits(ModelRole role, const std::string& kind) {
   switch (role) {
-    case ModelRole::kGeometrySd: return kind == "sd2";
-    case ModelRole::kTextureSd: return kind == "sd1";
-    case ModelRole::kControlNetDepth: return kind == "controlnet";
+    case ModelRole::kGeometry: return kind == "sd2";
+    case ModelRole::kTexture: return kind == "sd1";
+    case ModelRole::kTextureControl: return kind == "controlnet";
     case ModelRole::kTexturePrior: return kind == "unet" || kind == "sd1";
-    case ModelRole::kIp2p: return kind == "ip2p" || kind == "ip2p-unet";
+    case ModelRole::kEdit: return kind == "ip2p" || kind == "ip2p-unet";
   }
   return false;
 }
@@ -126,15 +126,15 @@ bool kind_fits(ModelRole role, const std::string& kind) {
 // The role as the warnings name it, and what it expects.
 std::string role_short(ModelRole role, std::string* expects) {
   switch (role) {
-    case ModelRole::kGeometrySd: *expects = "SD 2.x"; return "the geometry model (--sd21)";
-    case ModelRole::kTextureSd: *expects = "SD 1.x"; return "the texture model (--sd15)";
-    case ModelRole::kControlNetDepth:
+    case ModelRole::kGeometry: *expects = "SD 2.x"; return "the geometry model";
+    case ModelRole::kTexture: *expects = "SD 1.x"; return "the texture model";
+    case ModelRole::kTextureControl:
       *expects = "a ControlNet depth model";
-      return "the texture control model (--controlnet-depth)";
+      return "the texture control model";
     case ModelRole::kTexturePrior:
       *expects = "an SD 1.x-compatible UNet";
-      return "the UV texture prior (--texture-prior)";
-    case ModelRole::kIp2p: *expects = "InstructPix2Pix"; return "the editing model (--ip2p)";
+      return "the UV texture prior";
+    case ModelRole::kEdit: *expects = "InstructPix2Pix"; return "the editing model";
   }
   *expects = "?";
   return "?";
@@ -163,24 +163,24 @@ void check_role(const std::optional<fs::path>& path, ModelRole role,
 
 ResolvedModels resolve_models(const ModelSelection& s) {
   ResolvedModels r;
-  check_explicit(s.sd21, ModelRole::kGeometrySd);
-  check_explicit(s.sd15, ModelRole::kTextureSd);
-  check_explicit(s.controlnet_depth, ModelRole::kControlNetDepth);
+  check_explicit(s.geometry, ModelRole::kGeometry);
+  check_explicit(s.texture, ModelRole::kTexture);
+  check_explicit(s.texture_control, ModelRole::kTextureControl);
   check_explicit(s.texture_prior, ModelRole::kTexturePrior);
-  check_explicit(s.ip2p, ModelRole::kIp2p);
+  check_explicit(s.edit, ModelRole::kEdit);
   if (s.clip_vocab && !fs::is_regular_file(*s.clip_vocab))
-    throw NotFoundError("--clip-vocab " + s.clip_vocab->string() +
+    throw NotFoundError("CLIP vocabulary " + s.clip_vocab->string() +
                         " does not exist (expected CLIP's bpe_simple_vocab_16e6.txt.gz)");
-  check_role(s.sd21, ModelRole::kGeometrySd, r.warnings);
-  check_role(s.sd15, ModelRole::kTextureSd, r.warnings);
-  check_role(s.controlnet_depth, ModelRole::kControlNetDepth, r.warnings);
+  check_role(s.geometry, ModelRole::kGeometry, r.warnings);
+  check_role(s.texture, ModelRole::kTexture, r.warnings);
+  check_role(s.texture_control, ModelRole::kTextureControl, r.warnings);
   check_role(s.texture_prior, ModelRole::kTexturePrior, r.warnings);
-  check_role(s.ip2p, ModelRole::kIp2p, r.warnings);
-  r.geometry_sd = s.sd21;
-  r.texture_sd = s.sd15;
-  r.controlnet_depth = s.controlnet_depth;
+  check_role(s.edit, ModelRole::kEdit, r.warnings);
+  r.geometry = s.geometry;
+  r.texture = s.texture;
+  r.texture_control = s.texture_control;
   r.texture_prior = s.texture_prior;
-  r.ip2p = s.ip2p;
+  r.edit = s.edit;
   if (!s.models_dir) return r;
   if (!fs::exists(*s.models_dir)) throw NotFoundError("models folder " + s.models_dir->string() + " does not exist");
   for (const fs::path& p : candidates(*s.models_dir)) {
@@ -200,11 +200,11 @@ ResolvedModels resolve_models(const ModelSelection& s) {
       }
     };
     switch (*role) {
-      case ModelRole::kGeometrySd: assign(r.geometry_sd); break;
-      case ModelRole::kTextureSd: assign(r.texture_sd); break;
-      case ModelRole::kControlNetDepth: assign(r.controlnet_depth); break;
+      case ModelRole::kGeometry: assign(r.geometry); break;
+      case ModelRole::kTexture: assign(r.texture); break;
+      case ModelRole::kTextureControl: assign(r.texture_control); break;
       case ModelRole::kTexturePrior: assign(r.texture_prior); break;
-      case ModelRole::kIp2p: assign(r.ip2p); break;
+      case ModelRole::kEdit: assign(r.edit); break;
     }
   }
   return r;
@@ -212,8 +212,9 @@ ResolvedModels resolve_models(const ModelSelection& s) {
 
 fs::path require_role(const std::optional<fs::path>& path, ModelRole role) {
   if (path && !path->empty()) return *path;
-  throw NotFoundError(std::string("missing ") + role_name(role) + ": pass it explicitly or a --models " +
-                      "folder that holds " + role_expected_format(role));
+  throw MissingModelError(role, std::string("missing ") + role_name(role) +
+                                    ": point at it explicitly, or at a models folder that holds " +
+                                    role_expected_format(role));
 }
 
 PromptFit check_prompt_fit(const fs::path& checkpoint, const std::optional<fs::path>& clip_vocab,
@@ -237,7 +238,7 @@ fs::path find_clip_vocab(const std::optional<fs::path>& explicit_path, std::vect
   if (explicit_path) {
     if (tried) tried->push_back(explicit_path->string());
     if (fs::is_regular_file(*explicit_path, ec)) return *explicit_path;
-    throw NotFoundError("--clip-vocab " + explicit_path->string() + " does not exist (expected " +
+    throw NotFoundError("CLIP vocabulary " + explicit_path->string() + " does not exist (expected " +
                         name + ")");
   }
   if (const char* env = std::getenv("FACEG2E_CLIP_VOCAB"); env && *env) {

@@ -9,38 +9,54 @@
 #include <string>
 #include <vector>
 
+#include "core/util/error.h"
+
 namespace faceg2e::pipeline {
 
-enum class ModelRole { kGeometrySd, kTextureSd, kControlNetDepth, kTexturePrior, kIp2p };
-const char* role_name(ModelRole role);          // "geometry SD 2.x (--sd21)", ...
+// Roles are named for what they do; the front ends map them to their own words (CLI flags,
+// settings fields).
+enum class ModelRole {
+  kGeometry,        // Stable Diffusion 2.x-base: geometry SDS
+  kTexture,         // Stable Diffusion 1.x: texture SDS
+  kTextureControl,  // depth ControlNet for SD 1.x: texture SDS condition
+  kTexturePrior,    // an SD-compatible UNet fine-tuned on UV maps (optional)
+  kEdit,            // InstructPix2Pix: edits
+};
+const char* role_name(ModelRole role);  // "geometry model (Stable Diffusion 2.x)", ...
 const char* role_expected_format(ModelRole role);
 
+// A role that no path and no folder scan filled.
+class MissingModelError : public NotFoundError {
+ public:
+  MissingModelError(ModelRole role, const std::string& message)
+      : NotFoundError(message), role_(role) {}
+  ModelRole role() const { return role_; }
+
+ private:
+  ModelRole role_;
+};
+
 struct ModelSelection {
-  std::optional<std::filesystem::path> models_dir;   // --models DIR (scanned)
-  std::optional<std::filesystem::path> sd21;         // --sd21
-  std::optional<std::filesystem::path> sd15;         // --sd15
-  std::optional<std::filesystem::path> controlnet_depth;  // --controlnet-depth
-  std::optional<std::filesystem::path> texture_prior;     // --texture-prior
-  std::optional<std::filesystem::path> ip2p;              // --ip2p
-  std::optional<std::filesystem::path> clip_vocab;        // --clip-vocab
+  std::optional<std::filesystem::path> models_dir;  // a folder to scan (A1111 / ComfyUI layout)
+  std::optional<std::filesystem::path> geometry, texture, texture_control, texture_prior, edit;
+  std::optional<std::filesystem::path> clip_vocab;  // OpenAI's CLIP BPE file, single files only
 };
 
 struct ResolvedModels {
-  std::optional<std::filesystem::path> geometry_sd, texture_sd, controlnet_depth, texture_prior,
-      ip2p;
+  std::optional<std::filesystem::path> geometry, texture, texture_control, texture_prior, edit;
   std::vector<std::string> notes;  // what was detected where, for the user and project.json
   // Explicit models whose architecture does not match their role, e.g. "SD 1.x given as the
-  // geometry model (--sd21), which expects SD 2.x (PATH)". The run goes on; the caller shows them.
+  // geometry model, which expects SD 2.x (PATH)". The run goes on; the caller shows them.
   std::vector<std::string> warnings;
 };
 
-// Explicit paths first (checked: they must exist, --clip-vocab included, and are inspected:
+// Explicit paths first (checked: they must exist, the CLIP vocabulary included, and are inspected:
 // headers only, so this is fast enough to run before any work), then the folder scan. A model
 // of another architecture than its role gets a warning; a VAE, text encoder, tokenizer or
 // scheduler given for a role is an error.
 ResolvedModels resolve_models(const ModelSelection& selection);
 
-// Throws faceg2e::NotFoundError naming the role and the expected format when `path` is empty.
+// Throws MissingModelError naming the role and the expected format when `path` is empty.
 std::filesystem::path require_role(const std::optional<std::filesystem::path>& path,
                                    ModelRole role);
 

@@ -22,26 +22,6 @@ void RunControl::throw_if_cancelled() const {
   if (cancelled()) throw Cancelled();
 }
 
-ProgressMeter::ProgressMeter(std::string stage, int total)
-    : stage_(std::move(stage)), total_(total), start_(std::chrono::steady_clock::now()) {}
-
-double ProgressMeter::elapsed_s() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-}
-
-Progress ProgressMeter::finish_step(int step, int t, double loss) {
-  Progress p;
-  p.stage = stage_;
-  p.step = step;
-  p.total = total_;
-  p.t = t;
-  p.loss = loss;
-  const double elapsed = elapsed_s();
-  p.it_per_s = elapsed > 0 ? step / elapsed : 0;
-  p.eta_s = p.it_per_s > 0 ? (total_ - step) / p.it_per_s : 0;
-  return p;
-}
-
 void run_stage(Stage& stage, const RunControl& control) {
   const int total = stage.total_steps();
   const int loss_every = std::max(1, control.loss_every);

@@ -3,7 +3,6 @@
 // callback (step, t, loss, it/s, ETA), a preview callback every N steps, an atomic cancel flag,
 // and job states. Torch-free, so the runtime and UI can include it.
 #include <atomic>
-#include <chrono>
 #include <functional>
 #include <string>
 
@@ -46,20 +45,6 @@ struct RunControl {
   bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
   // Throws faceg2e::Cancelled when the flag is set.
   void throw_if_cancelled() const;
-};
-
-// Steps-per-second and ETA over one stage.
-class ProgressMeter {
- public:
-  ProgressMeter(std::string stage, int total);
-  // Records a finished step and returns the progress to report.
-  Progress finish_step(int step, int t, double loss);
-  double elapsed_s() const;
-
- private:
-  std::string stage_;
-  int total_;
-  std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace faceg2e::pipeline

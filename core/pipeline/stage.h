@@ -44,8 +44,9 @@ class Stage {
 
   // One optimisation step. read_loss: also read the step's loss back to the host.
   virtual StepReport step(bool read_loss) = 0;
-  // A host copy of the current state. albedo_size > 0 resamples the atlas to that size (a
-  // cheap preview); 0 keeps the stage's own size.
+  // A host copy of the current state. albedo_size: < 0 leaves the albedo out (cheap: decoding a
+  // latent texture costs a VAE decode), 0 keeps the stage's own size, > 0 resamples to that
+  // size. Stages that do not change the albedo leave it empty.
   virtual FaceSnapshot snapshot(int albedo_size = 0) = 0;
   // A fixed front view of the current state, size x size RGB (CLI previews).
   virtual Image8 preview(int size) = 0;

@@ -72,6 +72,9 @@ struct TextureParams {
   double uv_prior_weight = 1.0;          // reference w_texSD default; used when a prior is loaded
   bool uv_prior_yuv = false;             // reference --employ_yuv
   double background = 0.0;
+  // Size of the albedo atlas the stage starts from when the face state has none yet (the
+  // default albedo); the result keeps it. 1024: the export default.
+  int default_albedo_size = 1024;
 };
 
 // Defaults tuned for `--guidance target` (recovering a known face), where the objective is a

@@ -3,8 +3,6 @@
 #include <charconv>
 #include <set>
 
-#include "core/face/albedo.h"
-#include "core/face/face_assets.h"
 #include "core/session/project.h"
 #include "core/util/atomic_file.h"
 #include "core/util/data_paths.h"
@@ -42,10 +40,11 @@ constexpr PlainMaterial kPlainMaterials[] = {
     {"M_EyeOcclusion", 0.5f, 0.0f},
 };
 
-std::string obj_text(const face::FaceModel& m, const face::UvAtlas& atlas,
-                     const std::vector<float>& positions, const std::vector<float>& normals,
-                     const std::string& mtl_name, const std::vector<std::string>& face_material,
-                     ExportUnits units) {
+std::string obj_text(const face::FaceAssets& assets, const std::vector<float>& positions,
+                     const std::vector<float>& normals, const std::string& mtl_name,
+                     const std::vector<std::string>& face_material, ExportUnits units) {
+  const face::FaceModel& m = assets.model;
+  const face::UvAtlas& atlas = assets.atlas;
   std::string out;
   out.reserve(std::size_t(m.num_vertices) * 80 + std::size_t(m.num_faces) * 60);
   // The model is in centimetres.
@@ -84,8 +83,8 @@ std::string obj_text(const face::FaceModel& m, const face::UvAtlas& atlas,
   }
   std::string current;
   for (int f = 0; f < m.num_faces; ++f) {
+    if (!assets.is_drawn(f)) continue;  // FaceAssets' rule: lashes and eye overlays are hidden
     const std::string& mat = face_material[f];
-    if (mat.empty()) continue;  // not drawn (face/face_assets.h)
     if (mat != current) {
       out += "usemtl " + mat + "\n";
       current = mat;
@@ -123,6 +122,34 @@ std::string mtl_text(const std::string& texture_name, const std::set<std::string
 
 }  // namespace
 
+Image8 export_texture(const face::FaceAssets& assets, const FaceState& state, int size,
+                      const PaddingParams& padding) {
+  const face::FaceModel& model = assets.model;
+  const face::UvAtlas& atlas = assets.atlas;
+  Image8 tex;
+  if (state.albedo.empty()) {
+    tex = assets.default_albedo(size);
+  } else {
+    Image8 rgb = to_image8(state.albedo);
+    if (rgb.channels != 3) {
+      Image8 c3;
+      c3.width = rgb.width;
+      c3.height = rgb.height;
+      c3.channels = 3;
+      c3.pixels.resize(std::size_t(rgb.width) * rgb.height * 3);
+      for (std::size_t i = 0; i < std::size_t(rgb.width) * rgb.height; ++i)
+        for (int k = 0; k < 3; ++k)
+          c3.pixels[3 * i + k] = rgb.pixels[i * rgb.channels + (rgb.channels >= 3 ? k : 0)];
+      rgb = std::move(c3);
+    }
+    tex = resample_bilinear(rgb, size);
+  }
+  const auto coverage = face::atlas_coverage(model, atlas, size);
+  const auto cells = face::atlas_cell_map(atlas, size);
+  dilate_texture(tex, coverage, cells, padding);
+  return tex;
+}
+
 ExportUnits parse_export_units(const std::string& s) {
   if (s == "m") return ExportUnits::kMetres;
   if (s == "cm") return ExportUnits::kCentimetres;
@@ -133,9 +160,10 @@ const char* units_name(ExportUnits units) {
   return units == ExportUnits::kMetres ? "metres" : "centimetres";
 }
 
-ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas,
-                        const FaceState& state, const fs::path& out_dir, const ExportOptions& opt,
-                        const face::RegionLabels* regions) {
+ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
+                        const fs::path& out_dir, const ExportOptions& opt) {
+  const face::FaceModel& model = assets.model;
+  const face::UvAtlas& atlas = assets.atlas;
   if (opt.texture_size != 1024 && opt.texture_size != 2048 && opt.texture_size != 4096)
     throw Error("export: texture size " + std::to_string(opt.texture_size) +
                 " is not 1024, 2048 or 4096");
@@ -157,39 +185,15 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
 
   // Texture: the state's albedo (resampled) or the default, then padded past the islands.
   const int size = opt.texture_size;
-  Image8 tex;
-  if (state.albedo.empty()) {
-    tex = face::default_albedo(model, atlas, size, regions);
-  } else {
-    Image8 rgb = to_image8(state.albedo);
-    if (rgb.channels != 3) {
-      Image8 c3;
-      c3.width = rgb.width;
-      c3.height = rgb.height;
-      c3.channels = 3;
-      c3.pixels.resize(std::size_t(rgb.width) * rgb.height * 3);
-      for (std::size_t i = 0; i < std::size_t(rgb.width) * rgb.height; ++i)
-        for (int k = 0; k < 3; ++k)
-          c3.pixels[3 * i + k] = rgb.pixels[i * rgb.channels + (rgb.channels >= 3 ? k : 0)];
-      rgb = std::move(c3);
-    }
-    tex = resample_bilinear(rgb, size);
-  }
-  const auto coverage = face::atlas_coverage(model, atlas, size);
-  const auto cells = face::atlas_cell_map(atlas, size);
-  dilate_texture(tex, coverage, cells, opt.padding);
+  const Image8 tex = export_texture(assets, state, size, opt.padding);
 
   const auto positions = face::assemble_vertices(model, state.coeffs);
   const auto normals = face::vertex_normals(positions, model.faces);
-  // The one drawn-triangle rule (face/face_assets.h): no eyelashes, no transparent eye overlays.
-  const auto drawn = face::drawn_triangles(model, atlas);
-  int drawn_count = 0;
   std::vector<std::string> face_material(model.num_faces);
   std::set<std::string> used_plain;
   const auto& materials = model.meta.at("materials");
   for (int f = 0; f < model.num_faces; ++f) {
-    if (!drawn[f]) continue;
-    ++drawn_count;
+    if (!assets.is_drawn(f)) continue;
     if (atlas.face_in_atlas[f]) {
       face_material[f] = kAtlasMaterial;
     } else {
@@ -220,10 +224,12 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
       model.expression_names.begin() +
           std::min(model.expression_names.size(), state.coeffs.expression.size()));
   side["coefficients"]["expression_names"] = names;
+  int drawn = 0;
+  for (int f = 0; f < model.num_faces; ++f) drawn += assets.is_drawn(f) ? 1 : 0;
   side["mesh"] = {{"vertices", model.num_vertices},
                   {"uvs", model.num_uvs},
-                  {"triangles", drawn_count},
-                  {"triangles_not_drawn", model.num_faces - drawn_count},  // lashes, eye overlays
+                  {"triangles", drawn},
+                  {"hidden_triangles", "eyelashes and transparent eye overlays (FaceAssets rule)"},
                   {"obj", r.obj.filename().string()},
                   {"mtl", r.mtl.filename().string()}};
   nlohmann::json cell_list = nlohmann::json::array();
@@ -241,8 +247,8 @@ ExportResult export_obj(const face::FaceModel& model, const face::UvAtlas& atlas
   // Texture and material first, the OBJ that references them after, the sidecar last.
   write_png(r.texture, tex);
   write_file_atomic(r.mtl, mtl_text(r.texture.filename().string(), used_plain));
-  write_file_atomic(r.obj, obj_text(model, atlas, positions, normals, r.mtl.filename().string(),
-                                    face_material, opt.units));
+  write_file_atomic(
+      r.obj, obj_text(assets, positions, normals, r.mtl.filename().string(), face_material, opt.units));
   write_file_atomic(r.sidecar, side.dump(1) + "\n");
   return r;
 }

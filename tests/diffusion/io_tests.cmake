@@ -9,7 +9,7 @@ faceg2e_add_test(test_diffusion_io
 # `diagnose model` without linking the whole CLI: its command file is compiled in.
 faceg2e_add_test(test_diagnose_model
   SOURCES test_checkpoint_cli.cpp ${CMAKE_SOURCE_DIR}/app/cli/cmd_diagnose_model.cpp
-  LIBS faceg2e_diffusion_io CLI11::CLI11
+  LIBS faceg2e_diffusion CLI11::CLI11
   TIMEOUT 120
   LABELS diffusion)
 target_include_directories(test_diagnose_model PRIVATE ${CMAKE_SOURCE_DIR})

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/cli/cli_commands.h"
+#include "core/diffusion/safetensors.h"
 #include "core/util/error.h"
 #include "tests/common/shared_dir.h"
 
@@ -67,5 +68,42 @@ TEST(DiagnoseModel, FailsClearlyOnPickleAndGarbage) {
   }
   EXPECT_THROW(run((dir / "junk.safetensors").string()), faceg2e::FormatError);
   EXPECT_THROW(run((dir / "missing").string()), faceg2e::NotFoundError);
+  fs::remove_all(dir);
+}
+
+// A diffusers VAE folder whose weights lack one tensor (or carry one too many) is refused, and
+// the message names the tensor: "OK" must mean the pipeline's strict load will accept it.
+TEST(DiagnoseModel, RefusesAComponentMissingOrAddingOneTensor) {
+  namespace d = faceg2e::diffusion;
+  const auto dir = fs::temp_directory_path() / ("faceg2e_cli_vae_" + std::to_string(::getpid()));
+  const fs::path src = ref_dir() / "models/vae";
+  auto write_variant = [&](const std::string& name, const std::string& drop, const std::string& add) {
+    const fs::path out = dir / name;
+    fs::create_directories(out);
+    fs::copy_file(src / "config.json", out / "config.json", fs::copy_options::overwrite_existing);
+    const auto f = d::SafetensorsFile::open(src / "diffusion_pytorch_model.safetensors");
+    std::map<std::string, torch::Tensor> tensors;
+    for (const auto& n : f->names())
+      if (n != drop) tensors[n] = f->load(n);
+    if (!add.empty()) tensors[add] = torch::zeros({2});
+    d::save_safetensors(out / "diffusion_pytorch_model.safetensors", tensors);
+    return out;
+  };
+  const std::string ok = run(write_variant("complete", "", "").string());
+  EXPECT_NE(ok.find("OK"), std::string::npos) << ok;
+  EXPECT_NE(ok.find("built vae"), std::string::npos) << ok;
+  try {
+    run(write_variant("missing", "decoder.conv_out.weight", "").string());
+    ADD_FAILURE() << "a VAE without decoder.conv_out.weight was accepted";
+  } catch (const faceg2e::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("decoder.conv_out.weight"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
+  }
+  try {
+    run(write_variant("extra", "", "decoder.not_a_layer.weight").string());
+    ADD_FAILURE() << "a VAE with an unexpected tensor was accepted";
+  } catch (const faceg2e::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("decoder.not_a_layer.weight"), std::string::npos) << e.what();
+  }
   fs::remove_all(dir);
 }

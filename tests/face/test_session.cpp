@@ -21,10 +21,12 @@ namespace fs = std::filesystem;
 using face::testing::reference_model;
 using face::testing::TempDir;
 
-const face::UvAtlas& atlas() {
-  static const face::UvAtlas a = face::build_uv_atlas(reference_model());
+const face::FaceAssets& assets() {
+  static const face::FaceAssets a = face::FaceAssets::from_model(reference_model());
   return a;
 }
+
+const face::UvAtlas& atlas() { return assets().atlas; }
 
 Image8 gradient_image(int size) {
   Image8 img;
@@ -216,7 +218,7 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
   ExportOptions opt;
   opt.texture_size = 1024;
   opt.units = ExportUnits::kCentimetres;  // the model's own units: vertices compare directly
-  const ExportResult r = export_obj(m, atlas(), state, dir.path() / "out", opt);
+  const ExportResult r = export_obj(assets(), state, dir.path() / "out", opt);
   ASSERT_TRUE(fs::exists(r.obj));
   const ObjReadBack o = read_obj(r.obj);
   EXPECT_EQ(o.attrib.vertices.size(), std::size_t(m.num_vertices) * 3);
@@ -227,11 +229,9 @@ TEST(Export, ObjRoundTripWithTinyObjLoader) {
     for (auto n : s.mesh.num_face_vertices) EXPECT_EQ(n, 3);
     tris += s.mesh.num_face_vertices.size();
   }
-  // Every triangle but the eyelashes and the transparent eye overlays (face_assets.h), counted
-  // here from the model's part ids and the atlas's opacity flags.
+  // Every drawn triangle (FaceAssets' rule), and no hidden one (lashes, eye overlays).
   std::size_t drawn = 0;
-  for (int f = 0; f < m.num_faces; ++f)
-    drawn += m.face_part[f] != 15 && m.face_part[f] != 16 && atlas().face_opaque[f] != 0;
+  for (int f = 0; f < m.num_faces; ++f) drawn += assets().is_drawn(f) ? 1 : 0;
   EXPECT_LT(drawn, std::size_t(m.num_faces));
   EXPECT_EQ(tris, drawn);
   for (const auto& mat : o.materials) EXPECT_NE(mat.name, "M_EyeLashes");
@@ -275,10 +275,10 @@ TEST(Export, MetresByDefaultAndTheSidecarSaysSo) {
   TempDir dir("export_units");
   FaceState state;
   state.coeffs.identity = {0.7f};
-  const ExportResult r = export_obj(m, atlas(), state, dir.path() / "m", {});
+  const ExportResult r = export_obj(assets(), state, dir.path() / "m", {});
   ExportOptions cm;
   cm.units = ExportUnits::kCentimetres;
-  const ExportResult rc = export_obj(m, atlas(), state, dir.path() / "cm", cm);
+  const ExportResult rc = export_obj(assets(), state, dir.path() / "cm", cm);
   const ObjReadBack a = read_obj(r.obj), b = read_obj(rc.obj);
   ASSERT_EQ(a.attrib.vertices.size(), b.attrib.vertices.size());
   const std::size_t stride = std::size_t(m.num_vertices) * 3;
@@ -319,7 +319,7 @@ TEST(Export, TexturePaddedPastIslands) {
   FaceState state;
   state.albedo = to_float_image(img);
   TempDir dir("pad");
-  const auto r = export_obj(m, atlas(), state, dir.path(), {});
+  const auto r = export_obj(assets(), state, dir.path(), {});
   const Image8 out = read_image(r.texture, 3);
   // Texels at distance 1..8 (Chebyshev) from coverage, in the same cell.
   std::size_t checked = 0, white = 0;
@@ -346,17 +346,17 @@ TEST(Export, TexturePaddedPastIslands) {
 TEST(Export, DefaultFaceAndBadOptions) {
   const face::FaceModel& m = reference_model();
   TempDir dir("default");
-  const auto regions = face::load_regions(face::testing::ict_dir(), m.num_vertices);
-  const auto r = export_obj(m, atlas(), FaceState{}, dir.path(), {}, &regions);
+  ASSERT_NE(assets().region_labels(), nullptr);
+  const auto r = export_obj(assets(), FaceState{}, dir.path(), {});
   const ObjReadBack o = read_obj(r.obj);
   for (std::size_t i = 0; i < o.attrib.vertices.size(); i += 1013)
     EXPECT_NEAR(o.attrib.vertices[i], 0.01f * m.neutral_vertices[i], 1e-6f);  // metres
   ExportOptions bad;
   bad.texture_size = 1000;
-  EXPECT_THROW(export_obj(m, atlas(), FaceState{}, dir.path(), bad), Error);
+  EXPECT_THROW(export_obj(assets(), FaceState{}, dir.path(), bad), Error);
   FaceState too_many;
   too_many.coeffs.identity.assign(101, 0.f);
-  EXPECT_THROW(export_obj(m, atlas(), too_many, dir.path(), {}), Error);
+  EXPECT_THROW(export_obj(assets(), too_many, dir.path(), {}), Error);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/face/face_assets.h"
 #include "core/face/face_model.h"
 #include "core/pipeline/face_scene.h"
 #include "tests/common/shared_dir.h"
@@ -22,8 +23,24 @@ inline const face::FaceModel& model() {
   return m;
 }
 
-inline const FaceScene& scene() {
-  static const FaceScene s(model(), torch::kCPU);
+inline std::shared_ptr<const face::FaceAssets> assets() {
+  static const auto a =
+      std::make_shared<const face::FaceAssets>(face::FaceAssets::from_model(model()));
+  return a;
+}
+
+inline std::shared_ptr<const FaceScene> scene_ptr() {
+  static const auto s = std::make_shared<const FaceScene>(assets(), torch::kCPU);
+  return s;
+}
+
+inline const FaceScene& scene() { return *scene_ptr(); }
+
+// A face state with these identity coefficients (others default).
+inline session::FaceState state_with_identity(const torch::Tensor& identity) {
+  session::FaceState s;
+  const torch::Tensor c = identity.to(torch::kFloat32).contiguous();
+  s.coeffs.identity.assign(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
   return s;
 }
 

@@ -30,7 +30,7 @@ TEST(AnalyticTarget, PixelGradientMatchesClosedForm) {
     torch::Tensor expect =
         2.0 * (1 - ab) * std::sqrt(ab / (1 - ab)) * ((2 * x.detach() - 1) - (2 * target - 1)) / 2.0;
     EXPECT_LT((x.grad() - expect).abs().max().item<double>(), 1e-5) << "t=" << t;
-    EXPECT_NEAR(r.report, ((x.detach() - target) * 2).pow(2).mean().item<double>(), 1e-9);
+    EXPECT_NEAR(r.report.item<double>(), ((x.detach() - target) * 2).pow(2).mean().item<double>(), 1e-9);
   }
 }
 

@@ -8,11 +8,13 @@
 
 #include "core/guidance/analytic_target.h"
 #include "core/pipeline/stages.h"
+#include "core/pipeline/state_tensors.h"
 #include "tests/pipeline/pipeline_fixture.h"
 
 using namespace faceg2e::pipeline;
 using faceg2e::pipeline::testing::random_identity;
 using faceg2e::pipeline::testing::scene;
+using faceg2e::pipeline::testing::scene_ptr;
 using faceg2e::pipeline::testing::vertex_rmse;
 
 namespace {
@@ -43,15 +45,19 @@ TEST(GeometryRecovery, AnalyticTargetRecoversIdentity) {
   const int K = scene().num_identity();
   torch::Tensor target_id = random_identity(K, 1234);
   TargetFace target{target_id, torch::Tensor()};
-  faceg2e::guidance::AnalyticTargetGuidance g({}, nullptr);
+  auto g = std::make_shared<faceg2e::guidance::AnalyticTargetGuidance>(
+      faceg2e::guidance::AnalyticTargetParams{}, nullptr);
   RunControl control;
   const double before = vertex_rmse(torch::zeros({K}), target_id);
-  StageResult r = run_geometry_stage(p, scene(), g, torch::Tensor(), &target, 42, control);
-  const double after = vertex_rmse(r.identity, target_id);
-  const double coef_rmse = (r.identity - target_id).pow(2).mean().sqrt().item<double>();
+  GeometryStage stage(p, scene_ptr(), g, faceg2e::session::FaceState{}, target, 42);
+  run_stage(stage, control);
+  const torch::Tensor identity =
+      coefficients_tensor(stage.finish().coeffs.identity, K, "identity");
+  const double after = vertex_rmse(identity, target_id);
+  const double coef_rmse = (identity - target_id).pow(2).mean().sqrt().item<double>();
   std::printf("geometry recovery: %d steps at %d px: vertex RMSE %.4f cm -> %.4f cm, coefficient "
               "RMSE %.3f, %.1f s\n",
-              p.steps, p.render_size, before, after, coef_rmse, r.seconds);
+              p.steps, p.render_size, before, after, coef_rmse, stage.seconds());
   // Reduced run (100 steps at 128 px, measured 1.26 -> 0.36 cm): at least a 2.5x reduction. The
   // full default run (200 steps at 224 px, `generate --guidance target`) is checked by hand
   // against the acceptance bounds (< 0.2 cm and < 1/4 of the default face's distance).
