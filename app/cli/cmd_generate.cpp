@@ -306,7 +306,8 @@ const char* role_flag_hint(pipeline::ModelRole role) {
     case ModelRole::kTextureControl:
       return "pass --controlnet-depth PATH, or --models DIR holding a depth ControlNet";
     case ModelRole::kTexturePrior: return "pass --texture-prior PATH";
-    case ModelRole::kEdit: return "pass --ip2p PATH, or --models DIR holding an InstructPix2Pix checkpoint";
+    case ModelRole::kEdit:
+      return "pass --ip2p PATH, or --models DIR holding an InstructPix2Pix checkpoint";
   }
   return "";
 }

@@ -248,6 +248,7 @@ int run_gui(std::shared_ptr<const face::FaceAssets> assets, const GuiOptions& op
     }
     render::OrbitCamera camera;
     camera.frame(renderer.bounds_min(), renderer.bounds_max());
+    camera.set_angles(glm::radians(options.view_yaw_deg), glm::radians(options.view_pitch_deg));
 
     ui::EditorUiParams ui_params;
     ui_params.key_s = GLFW_KEY_S;

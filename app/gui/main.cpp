@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
       ->expected(2)
       ->check(CLI::Range(64, 16384));
   CLI11_PARSE(app, argc, argv);
+  if (view_angles.size() == 2) {
+    options.view_yaw_deg = view_angles[0];
+    options.view_pitch_deg = view_angles[1];
+  }
   if (resize_to.size() == 2) {
     options.resize_width = resize_to[0];
     options.resize_height = resize_to[1];

@@ -5,9 +5,8 @@
 //                          UVs (vt), per-vertex normals (vn), the drawn triangles (f v/vt/vn;
 //                          FaceAssets' rule hides eyelashes and eye overlays), grouped by usemtl
 //   OUT/<name>.mtl         material "faceg2e_albedo" with map_Kd <name>_albedo.png (relative);
-//                          plain materials for any drawn face outside the atlas. Eyelashes and
-//                          the transparent eye overlays are not written (face/face_assets.h):
-//                          every vertex is, so vertex indices stay the model's
+//                          plain materials for the faces outside the atlas (eyelashes; eye
+//                          occlusion / eye blend / lacrimal fluid as transparent "d" overlays)
 //   OUT/<name>_albedo.png  the atlas (uv_atlas.h layout), texture_size^2, padded past the
 //                          islands so there are no seams
 //   OUT/<name>.json        sidecar: face-model name and licence notice, coefficients (with

@@ -89,7 +89,7 @@ awk -v a="${h_m}" -v b="${h_cm}" 'BEGIN { exit !(b > 99.9 * a && b < 100.1 * a) 
 if "${CLI}" export --face-model "${MODEL}" --out "${WORK}/exp_mm" --units mm 2> /dev/null; then fail "--units mm accepted"; fi
 # No eyelashes or eye overlays in the export (the black band / dark crescents).
 if grep -q "M_EyeLashes\|M_EyeOcclusion" "${WORK}/exp/face.obj"; then fail "export still draws lashes / eye occlusion"; fi
-grep -q "triangles_not_drawn" "${WORK}/exp/face.json" || fail "sidecar does not count the hidden triangles"
+grep -q "hidden_triangles" "${WORK}/exp/face.json" || fail "sidecar does not say which triangles are hidden"
 
 # --- --help shows the defaults -----------------------------------------------------------------
 "${CLI}" export --help > "${WORK}/help.txt"

@@ -91,7 +91,7 @@ for _ in $(seq 1 20); do long+=", highly detailed skin"; done
 long+=", ZEBRA STRIPES AT THE END"
 expect_early_failure 10 --face-model "${MODEL}" --sd21 "${CK}/sd1_ldm.safetensors" --stages geometry \
   --prompt "${long}" --out "${WORK}/a_file"
-grep -q "SD 1.x given as the geometry model (--sd21), which expects SD 2.x" "${WORK}/err.txt" \
+grep -q "SD 1.x given as the geometry model, which expects SD 2.x" "${WORK}/err.txt" \
   || fail "no role warning: $(cat "${WORK}/err.txt")"
 grep -q "dropped" "${WORK}/err.txt" || fail "no long-prompt warning: $(cat "${WORK}/err.txt")"
 grep -q "zebra stripes at the end" "${WORK}/err.txt" || fail "the warning does not show the dropped part: $(cat "${WORK}/err.txt")"
