@@ -468,7 +468,8 @@ struct Runtime::Impl {
     if (history.empty()) throw Error("nothing to save yet: Generate or Open first");
     const std::string model_name = session::face_model_name(params.assets->model);
     std::unique_ptr<session::ProjectStore> s;
-    if (store && fs::equivalent(store->dir(), target)) {
+    std::error_code same_ec;  // a Save As target that does not exist yet is not the open project
+    if (store && fs::equivalent(store->dir(), target, same_ec)) {
       s = std::move(store);
     } else if (fs::exists(target / "project.json")) {
       s = session::ProjectStore::open(target);

@@ -169,6 +169,11 @@ TEST_F(RuntimeTest, AnalyticTargetGenerateEditUndoRedoDropsTheTailSavesAndExport
   s = rt.snapshot();
   EXPECT_EQ(s->history.size(), 2u);
   EXPECT_EQ(s->cursor, 1);
+  // Save As into a new folder while a project is open moves the document there.
+  const JobInfo saved_as = wait_job(rt, rt.save(dir_ / "project2"));
+  ASSERT_EQ(saved_as.state, JobState::Done) << saved_as.message;
+  EXPECT_EQ(rt.snapshot()->project_dir, dir_ / "project2");
+  EXPECT_TRUE(fs::exists(dir_ / "project2" / "project.json"));
   // An unknown region is a failed job that leaves the history as it was.
   e.regions = {"no such region"};
   const JobInfo bad = wait_job(rt, rt.edit(e));
