@@ -36,6 +36,14 @@
 #define FACEG2E_RUNTIME_HAS_EDIT 0
 #endif
 
+// Main's steppable generation (GenerateRun handing out Stages) replaced run_generate writing a
+// folder; state_tensors.h arrived with it. Until this branch has merged it, the folder path runs.
+#if __has_include("core/pipeline/state_tensors.h")
+#define FACEG2E_RUNTIME_HAS_GENERATE_RUN 1
+#else
+#define FACEG2E_RUNTIME_HAS_GENERATE_RUN 0
+#endif
+
 namespace faceg2e::runtime {
 
 namespace fs = std::filesystem;
@@ -197,7 +205,14 @@ struct Runtime::Impl {
       p.guidance = pipeline::GuidanceMode::kTarget;
       p.geometry = pipeline::target_geometry_defaults();
       p.texture = pipeline::target_texture_defaults();
+#if FACEG2E_RUNTIME_HAS_GENERATE_RUN
+      session::ProjectState tp = session::load_project(r.target_project);
+      session::check_coefficients(tp.face.coeffs, params.assets->model,
+                                  "target project " + r.target_project);
+      p.target = std::move(tp.face);
+#else
       p.target_project = r.target_project;
+#endif
     } else {
       if (!generate_missing.empty()) throw Error(generate_missing);
       if (r.prompt.empty()) throw Error("type a Prompt first");
@@ -214,16 +229,46 @@ struct Runtime::Impl {
       p.texture.render_size = p.texture.control_size = r.render_size;
     }
     if (r.vae_size > 0) p.vae_image_size = r.vae_size;
-    if (r.atlas_size > 0) p.texture.atlas_size = p.albedo_size = r.atlas_size;
     p.seed = r.seed;
     p.device = params.device;
     p.models = models;
-    if (!params.assets->model_path.empty()) p.face_model = params.assets->model_path;
     stage_count = (p.run_geometry ? 1 : 0) + (p.run_texture ? 1 : 0);
+    const bool restarted = !history.empty();
+    session::HistoryEntry e;
+    e.kind = session::EntryKind::Generate;
+    e.text =
+        target ? "analytic target " + fs::path(r.target_project).filename().string() : r.prompt;
+    e.seed = r.seed;
+    double seconds = 0;
+#if FACEG2E_RUNTIME_HAS_GENERATE_RUN
+    if (r.atlas_size > 0) p.texture.atlas_size = r.atlas_size;
+    // Stage by stage on this thread: each stage's models load when it starts, and every step
+    // publishes the face as it is (positions, normals, albedo preview) for the viewport.
+    const auto t0 = std::chrono::steady_clock::now();
+    pipeline::GenerateRun run(p, params.assets);
+    for (;;) {
+      progress = {};
+      progress.stage = "loading models";
+      publish();
+      std::unique_ptr<pipeline::Stage> stage = run.next_stage();
+      if (!stage) break;
+      pipeline::RunControl c = control();
+      c.on_step = [this](pipeline::Stage& st) { publish_live(st); };
+      c.preview_every = stage->total_steps();  // the last step: the entry's thumbnail
+      c.preview_size = params.thumbnail_size;
+      c.on_preview = [&e](const pipeline::Preview& pv) { e.thumbnail = pv.image; };
+      pipeline::run_stage(*stage, c);
+      run.finish_stage(*stage);
+    }
+    e.state = run.state();
+    e.params = run.record();
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+#else
+    if (r.atlas_size > 0) p.texture.atlas_size = p.albedo_size = r.atlas_size;
+    if (!params.assets->model_path.empty()) p.face_model = params.assets->model_path;
 
-    // TODO(generate): drive pipeline::GenerateRun stage by stage (live snapshots through
-    // run_stage's on_step) once it is in main; run_generate gives progress and a front-view
-    // preview per stage, and writes its result folder at the very end.
+    // Before GenerateRun: run_generate gives progress and a front-view preview per stage, and
+    // writes its result folder at the very end (read back here, then removed).
     p.out = fs::temp_directory_path() /
             ("faceg2e-gui-" + std::to_string(getpid()) + "-" + std::to_string(running->id));
     struct RemoveOnExit {
@@ -234,27 +279,19 @@ struct Runtime::Impl {
       }
     } cleanup{p.out};
     pipeline::RunControl c = control();
-    std::shared_ptr<const Image8> thumbnail;
     c.preview_size = params.thumbnail_size;
     c.preview_every = std::max(r.geometry_steps, r.texture_steps);  // the last step of each stage
-    c.on_preview = [&thumbnail](const pipeline::Preview& pv) {
-      thumbnail = std::make_shared<Image8>(pv.image);
-    };
+    c.on_preview = [&e](const pipeline::Preview& pv) { e.thumbnail = pv.image; };
     const pipeline::GenerateReport report = pipeline::run_generate(p, c);
     session::ProjectState result = session::load_project(p.out);
-    const bool restarted = !history.empty();
-    session::HistoryEntry e;
-    e.kind = session::EntryKind::Generate;
-    e.text =
-        target ? "analytic target " + fs::path(r.target_project).filename().string() : r.prompt;
     e.state = std::move(result.face);
-    if (thumbnail) e.thumbnail = *thumbnail;
     e.params = report.generation;
-    e.seed = r.seed;
-    if (report.generation.contains("timings")) e.timings = report.generation["timings"];
+    seconds = report.seconds;
+#endif
+    if (e.params.contains("timings")) e.timings = e.params["timings"];
     append(std::move(e));
     char buf[96];
-    std::snprintf(buf, sizeof buf, "generated in %.1f s", report.seconds);
+    std::snprintf(buf, sizeof buf, "generated in %.1f s", seconds);
     running->message = buf;
     if (restarted) running->message += "; it begins a new history";
   }
