@@ -371,14 +371,6 @@ struct Runtime::Impl {
       g = loaded.guidance;
       if (scope == EditScope::kTexture) codec = loaded.codec;
     }
-    if (history.empty()) {
-      // The first entry of a history makes the face; an edit of the default face starts there.
-      session::HistoryEntry first;
-      first.kind = session::EntryKind::New;
-      first.text = "default face";
-      first.state = current_state();
-      append(std::move(first));
-    }
     EditModels m;
     m.guidance = g.get();
     m.codec = codec.get();
@@ -393,7 +385,6 @@ struct Runtime::Impl {
       thumbnail = std::make_shared<Image8>(pv.image);
     };
     run_stage(stage, c);
-    g->release();
     session::HistoryEntry e;
     e.kind = session::EntryKind::Edit;
     e.text = r.instruction;
@@ -412,6 +403,16 @@ struct Runtime::Impl {
                 {"atlas_size", ep.atlas_size},
                 {"guidance", target ? "analytic target" : "InstructPix2Pix"}};
     e.timings = {{"edit_s", stage.seconds()}};
+    g->release();  // after finish(): a latent texture is decoded by the VAE
+    if (history.empty()) {
+      // The first entry of a history makes the face: an edit of the default face starts there
+      // (appended only now, so a failed edit leaves the history as it was).
+      session::HistoryEntry first;
+      first.kind = session::EntryKind::New;
+      first.text = "default face";
+      first.state = current_state();
+      append(std::move(first));
+    }
     append(std::move(e));
     char buf[96];
     std::snprintf(buf, sizeof buf, "edited in %.1f s", stage.seconds());
