@@ -340,7 +340,9 @@ int run_gui(std::shared_ptr<const face::FaceAssets> assets, const GuiOptions& op
         scene.show_live(renderer, *snap->live);
         seen_live = snap->live_serial;
         scene_changed = true;
-      } else if (!snap->live && snap->face_serial != seen_face) {
+      } else if (!snap->live && (snap->face_serial != seen_face || seen_live != 0)) {
+        // A new document face, or a run just ended (a failed or cancelled one leaves the face
+        // of the document, not its last preview).
         scene.show_state(renderer, snap->face.get());
         seen_face = snap->face_serial;
         seen_live = 0;

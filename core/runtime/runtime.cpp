@@ -36,6 +36,14 @@
 #define FACEG2E_RUNTIME_HAS_EDIT 0
 #endif
 
+// Main's steppable generation (GenerateRun handing out Stages) replaced run_generate writing a
+// folder; state_tensors.h arrived with it. Until this branch has merged it, the folder path runs.
+#if __has_include("core/pipeline/state_tensors.h")
+#define FACEG2E_RUNTIME_HAS_GENERATE_RUN 1
+#else
+#define FACEG2E_RUNTIME_HAS_GENERATE_RUN 0
+#endif
+
 namespace faceg2e::runtime {
 
 namespace fs = std::filesystem;
@@ -222,6 +230,39 @@ struct Runtime::Impl {
     p.device = params.device;
     p.models = models;
     stage_count = (p.run_geometry ? 1 : 0) + (p.run_texture ? 1 : 0);
+    const bool restarted = !history.empty();
+    session::HistoryEntry e;
+    e.kind = session::EntryKind::Generate;
+    e.text =
+        target ? "analytic target " + fs::path(r.target_project).filename().string() : r.prompt;
+    e.seed = r.seed;
+    double seconds = 0;
+#if FACEG2E_RUNTIME_HAS_GENERATE_RUN
+    if (r.atlas_size > 0) p.texture.atlas_size = r.atlas_size;
+    // Stage by stage on this thread: each stage's models load when it starts, and every step
+    // publishes the face as it is (positions, normals, albedo preview) for the viewport.
+    const auto t0 = std::chrono::steady_clock::now();
+    pipeline::GenerateRun run(p, params.assets);
+    for (;;) {
+      progress = {};
+      progress.stage = "loading models";
+      publish();
+      std::unique_ptr<pipeline::Stage> stage = run.next_stage();
+      if (!stage) break;
+      pipeline::RunControl c = control();
+      c.on_step = [this](pipeline::Stage& st) { publish_live(st); };
+      c.preview_every = stage->total_steps();  // the last step: the entry's thumbnail
+      c.preview_size = params.thumbnail_size;
+      c.on_preview = [&e](const pipeline::Preview& pv) { e.thumbnail = pv.image; };
+      pipeline::run_stage(*stage, c);
+      run.finish_stage(*stage);
+    }
+    e.state = run.state();
+    e.params = run.record();
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+#else
+    if (r.atlas_size > 0) p.texture.atlas_size = p.albedo_size = r.atlas_size;
+    if (!params.assets->model_path.empty()) p.face_model = params.assets->model_path;
 
     // Stage by stage through the one driver: the viewport follows every step (on_step), and
     // nothing is kept unless every stage finishes.
@@ -332,14 +373,6 @@ struct Runtime::Impl {
       g = loaded.guidance;
       if (scope == EditScope::kTexture) codec = loaded.codec;
     }
-    if (history.empty()) {
-      // The first entry of a history makes the face; an edit of the default face starts there.
-      session::HistoryEntry first;
-      first.kind = session::EntryKind::New;
-      first.text = "default face";
-      first.state = current_state();
-      append(std::move(first));
-    }
     EditModels m;
     m.guidance = g.get();
     m.codec = codec.get();
@@ -354,7 +387,6 @@ struct Runtime::Impl {
       thumbnail = std::make_shared<Image8>(pv.image);
     };
     run_stage(stage, c);
-    g->release();
     session::HistoryEntry e;
     e.kind = session::EntryKind::Edit;
     e.text = r.instruction;
@@ -373,6 +405,16 @@ struct Runtime::Impl {
                 {"atlas_size", ep.atlas_size},
                 {"guidance", target ? "analytic target" : "InstructPix2Pix"}};
     e.timings = {{"edit_s", stage.seconds()}};
+    g->release();  // after finish(): a latent texture is decoded by the VAE
+    if (history.empty()) {
+      // The first entry of a history makes the face: an edit of the default face starts there
+      // (appended only now, so a failed edit leaves the history as it was).
+      session::HistoryEntry first;
+      first.kind = session::EntryKind::New;
+      first.text = "default face";
+      first.state = current_state();
+      append(std::move(first));
+    }
     append(std::move(e));
     char buf[96];
     std::snprintf(buf, sizeof buf, "edited in %.1f s", stage.seconds());
@@ -466,7 +508,8 @@ struct Runtime::Impl {
     if (history.empty()) throw Error("nothing to save yet: Generate or Open first");
     const std::string model_name = session::face_model_name(params.assets->model);
     std::unique_ptr<session::ProjectStore> s;
-    if (store && fs::equivalent(store->dir(), target)) {
+    std::error_code same_ec;  // a Save As target that does not exist yet is not the open project
+    if (store && fs::equivalent(store->dir(), target, same_ec)) {
       s = std::move(store);
     } else if (fs::exists(target / "project.json")) {
       s = session::ProjectStore::open(target);

@@ -169,6 +169,11 @@ TEST_F(RuntimeTest, AnalyticTargetGenerateEditUndoRedoDropsTheTailSavesAndExport
   s = rt.snapshot();
   EXPECT_EQ(s->history.size(), 2u);
   EXPECT_EQ(s->cursor, 1);
+  // Save As into a new folder while a project is open moves the document there.
+  const JobInfo saved_as = wait_job(rt, rt.save(dir_ / "project2"));
+  ASSERT_EQ(saved_as.state, JobState::Done) << saved_as.message;
+  EXPECT_EQ(rt.snapshot()->project_dir, dir_ / "project2");
+  EXPECT_TRUE(fs::exists(dir_ / "project2" / "project.json"));
   // An unknown region is a failed job that leaves the history as it was.
   e.regions = {"no such region"};
   const JobInfo bad = wait_job(rt, rt.edit(e));
@@ -202,4 +207,29 @@ TEST_F(RuntimeTest, CancelStopsTheRunningJobWithinAStepAndDropsTheQueue) {
   EXPECT_EQ(wait_job(rt, queued).state, JobState::Cancelled);
   EXPECT_TRUE(rt.snapshot()->history.empty());
   EXPECT_FALSE(rt.busy());
+
+  // An edit of the default face cancelled mid-run leaves the empty history empty (its first
+  // entry, the default face, is added only with the edit).
+  EditRequest e;
+  e.instruction = "like the target";
+  e.guidance = GuidanceChoice::AnalyticTarget;
+  e.target_project = g.target_project;
+  e.steps = 100000;
+  e.render_size = 64;
+  e.atlas_size = 64;
+  const std::uint64_t edit = rt.edit(e);
+  const auto t1 = std::chrono::steady_clock::now();
+  auto edit_steps = [&] {
+    const auto s = rt.snapshot();
+    return s->running && s->running->id == edit ? s->progress.step : 0;
+  };
+  while (edit_steps() < 2 && std::chrono::steady_clock::now() - t1 < std::chrono::seconds(120))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GE(edit_steps(), 2);
+  EXPECT_TRUE(rt.snapshot()->live) << "a running edit publishes the face as it is";
+  rt.cancel();
+  EXPECT_EQ(wait_job(rt, edit).state, JobState::Cancelled);
+  const auto s = rt.snapshot();
+  EXPECT_TRUE(s->history.empty());
+  EXPECT_FALSE(s->live);
 }
