@@ -36,14 +36,6 @@
 #define FACEG2E_RUNTIME_HAS_EDIT 0
 #endif
 
-// Main's steppable generation (GenerateRun handing out Stages) replaced run_generate writing a
-// folder; state_tensors.h arrived with it. Until this branch has merged it, the folder path runs.
-#if __has_include("core/pipeline/state_tensors.h")
-#define FACEG2E_RUNTIME_HAS_GENERATE_RUN 1
-#else
-#define FACEG2E_RUNTIME_HAS_GENERATE_RUN 0
-#endif
-
 namespace faceg2e::runtime {
 
 namespace fs = std::filesystem;
@@ -225,7 +217,6 @@ struct Runtime::Impl {
       p.texture.render_size = p.texture.control_size = r.render_size;
     }
     if (r.vae_size > 0) p.vae_image_size = r.vae_size;
-    if (r.atlas_size > 0) p.texture.atlas_size = p.texture.default_albedo_size = r.atlas_size;
     p.seed = r.seed;
     p.device = params.device;
     p.models = models;
@@ -237,7 +228,6 @@ struct Runtime::Impl {
         target ? "analytic target " + fs::path(r.target_project).filename().string() : r.prompt;
     e.seed = r.seed;
     double seconds = 0;
-#if FACEG2E_RUNTIME_HAS_GENERATE_RUN
     if (r.atlas_size > 0) p.texture.atlas_size = r.atlas_size;
     // Stage by stage on this thread: each stage's models load when it starts, and every step
     // publishes the face as it is (positions, normals, albedo preview) for the viewport.
@@ -260,37 +250,7 @@ struct Runtime::Impl {
     e.state = run.state();
     e.params = run.record();
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-#else
-    if (r.atlas_size > 0) p.texture.atlas_size = p.albedo_size = r.atlas_size;
-    if (!params.assets->model_path.empty()) p.face_model = params.assets->model_path;
-
-    // Stage by stage through the one driver: the viewport follows every step (on_step), and
-    // nothing is kept unless every stage finishes.
-    const auto t0 = std::chrono::steady_clock::now();
-    pipeline::RunControl c = control();
-    c.on_step = [this](pipeline::Stage& stage) { publish_live(stage); };
-    pipeline::GenerateRun run(std::move(p), params.assets);
-    std::shared_ptr<const Image8> thumbnail;
-    while (std::unique_ptr<pipeline::Stage> stage = run.next_stage()) {
-      pipeline::run_stage(*stage, c);
-      run.finish_stage(*stage);
-      thumbnail = std::make_shared<Image8>(stage->preview(params.thumbnail_size));
-    }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    nlohmann::json record = run.record();
-    record["timings"]["total_s"] = seconds;
-    if (target) record["target"] = fs::absolute(r.target_project).string();
-    const bool restarted = !history.empty();
-    session::HistoryEntry e;
-    e.kind = session::EntryKind::Generate;
-    e.text =
-        target ? "analytic target " + fs::path(r.target_project).filename().string() : r.prompt;
-    e.state = run.state();
-    if (thumbnail) e.thumbnail = *thumbnail;
-    e.params = record;
-    e.seed = r.seed;
-    e.timings = record["timings"];
+    if (e.params.contains("timings")) e.timings = e.params["timings"];
     append(std::move(e));
     char buf[96];
     std::snprintf(buf, sizeof buf, "generated in %.1f s", seconds);
