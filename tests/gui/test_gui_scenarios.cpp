@@ -33,9 +33,16 @@ fs::path model_path() {
 constexpr int k_width = 1280, k_height = 900;
 constexpr int k_viewport_x0 = 380, k_viewport_x1 = k_width - 320;
 
+// A JSON file, or an object with "missing" naming the file (a failure says which file).
 nlohmann::json read_json(const fs::path& p) {
   std::ifstream in(p);
-  return nlohmann::json::parse(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (text.str().empty()) {
+    ADD_FAILURE() << p << " is missing or empty";
+    return {{"missing", p.string()}};
+  }
+  return nlohmann::json::parse(text.str());
 }
 
 // Mean absolute difference of two screenshots over the viewport (0..255).
