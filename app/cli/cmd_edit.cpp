@@ -11,7 +11,6 @@
 
 #include "app/cli/cli_commands.h"
 #include "core/face/face_assets.h"
-#include "core/pipeline/generate.h"
 #include "core/guidance/analytic_target.h"
 #include "core/guidance/ip2p_sds.h"
 #include "core/pipeline/edit_stage.h"
@@ -42,6 +41,17 @@ struct EditArgs {
   bool attention_sds = false, no_hash = false;
   std::uint64_t seed = 0;
 };
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available())
+      throw Error("--device " + name +
+                  ": this build of LibTorch has no CUDA, or no GPU is visible");
+    return torch::Device(name);
+  }
+  throw Error("--device: unknown device '" + name + "' (expected cpu, cuda or cuda:N)");
+}
 
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
@@ -75,7 +85,7 @@ void run(const EditArgs& a) {
   if (target_mode && a.target.empty())
     throw Error("edit --guidance target needs --target PROJECT_DIR (the face to move toward)");
   if (a.attention_sds && target_mode) throw Error("--attention-sds needs --guidance ip2p");
-  const torch::Device device(check_device(a.device));  // the one device parser (generate.h)
+  const torch::Device device = parse_device(a.device);
 
   // The lock is held from here until the store is destroyed: a second writer gets an error.
   std::unique_ptr<session::ProjectStore> store = session::ProjectStore::open(a.project);
@@ -89,7 +99,7 @@ void run(const EditArgs& a) {
   const face::FaceAssets& assets = *assets_ptr;
   if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   session::check_coefficients(base.state.coeffs, assets.model, "project " + a.project);
-  FaceScene scene(assets_ptr, device);
+  const auto scene = std::make_shared<const FaceScene>(assets_ptr, device);
 
   EditParams params = target_mode ? target_edit_defaults(scope) : edit_defaults(scope);
   if (a.steps > 0) params.steps = a.steps;

@@ -38,10 +38,10 @@ int main(int argc, char** argv) {
       lambdas.push_back(std::atof(argv[i]));
   }
   if (lambdas.empty()) lambdas = {0, 100, 1000, 10000, 100000};
-  const auto assets_ptr =
-      std::make_shared<const face::FaceAssets>(face::FaceAssets::load(std::nullopt));
+  auto assets_ptr = std::make_shared<const face::FaceAssets>(face::FaceAssets::load(std::nullopt));
+  auto scene_ptr = std::make_shared<const FaceScene>(assets_ptr, torch::kCPU);
   const face::FaceAssets& assets = *assets_ptr;
-  FaceScene scene(assets_ptr, torch::kCPU);
+  const FaceScene& scene = *scene_ptr;
   const int K = scene.num_identity(), E = scene.tensors().num_expression();
   session::FaceState base, target;
   torch::Generator g = at::detail::createCPUGenerator(20261201);

@@ -33,10 +33,8 @@ int edit_step(int argc, char** argv) {
   }
   torch::manual_seed(0);
   const fs::path set = faceg2e::shared_dir() / "fixtures/sd-reference";
-  const auto assets_ptr =
-      std::make_shared<const face::FaceAssets>(face::FaceAssets::load(std::nullopt));
-  const face::FaceAssets& assets = *assets_ptr;
-  FaceScene scene(assets_ptr, torch::kCPU);
+  auto assets = std::make_shared<const face::FaceAssets>(face::FaceAssets::load(std::nullopt));
+  auto scene = std::make_shared<const FaceScene>(assets, torch::kCPU);
   guidance::Ip2pLoadOptions o;
   o.checkpoint = set / "checkpoints/ip2p_ldm.safetensors";
   o.instruction = "make her lips red";

@@ -160,7 +160,7 @@ GuidanceResult Ip2pSdsGuidance::compute(const torch::Tensor& input, bool input_i
       }
     }
   }
-  // The one SDS path (guidance.h): sds_weight, sds_gradient, the batch mean and the surrogate.
+  // w(t) (eps_hat - noise), NaN-guarded, batch-mean surrogate: the shared SDS path.
   GuidanceResult r = sds_result(schedule_, z, terms, eps_hat, step.t, pixel_weight);
   r.attention = attention;
   return r;

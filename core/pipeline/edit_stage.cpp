@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 
 #include "core/face/face_torch.h"
 #include "core/guidance/guidance.h"
@@ -103,7 +104,6 @@ session::FloatImage host_image(const torch::Tensor& x, int size = 0) {
   out.data.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
   return out;
 }
-
 
 }  // namespace
 
@@ -439,16 +439,16 @@ StepReport EditStage::Impl::do_step(bool read_loss) {
   }
   lap(phases.weights);
 
-  tail.add(step, g.report);
+  tail.add(i, g.report);
   last_t = t;
   ++step;
   StepReport r;
   r.step = step;
   r.total = params.steps;
   r.t = t;
-  if (read_loss) {
-    last_report = g.report.item<double>();  // waits for the device: only every few steps
-    r.loss = last_report;
+  if (read_loss && g.report.defined()) {
+    last_loss = g.report.item<double>();  // the one read-back, every few steps
+    r.loss = last_loss;
   }
   return r;
 }

@@ -92,7 +92,7 @@ struct Runtime::Impl {
   std::string generate_missing, edit_missing;
   std::chrono::steady_clock::time_point last_live_{};
 #if FACEG2E_RUNTIME_HAS_EDIT
-  std::unique_ptr<pipeline::FaceScene> scene_;  // the edit's differentiable face, kept warm
+  std::shared_ptr<const pipeline::FaceScene> scene_;  // the edit's differentiable face, kept warm
   std::string scene_device_;
 #endif
 
@@ -296,7 +296,7 @@ struct Runtime::Impl {
     const EditScope scope = parse_edit_scope(r.scope);
     const torch::Device device(params.device);
     if (!scene_ || scene_device_ != params.device) {
-      scene_ = std::make_unique<FaceScene>(params.assets, device);
+      scene_ = std::make_shared<const FaceScene>(params.assets, device);
       scene_device_ = params.device;
     }
     EditParams ep = target ? target_edit_defaults(scope) : edit_defaults(scope);
@@ -336,7 +336,7 @@ struct Runtime::Impl {
     EditModels m;
     m.guidance = g.get();
     m.codec = codec.get();
-    EditStage stage(ep, *params.assets, *scene_, m, current_state(), target_state, r.seed);
+    EditStage stage(ep, scene_, m, current_state(), target_state, r.seed);
     stage_count = 1;
     RunControl c = control();
     c.on_step = [this](Stage& s) { publish_live(s); };

@@ -27,10 +27,8 @@ inline std::shared_ptr<const face::FaceAssets> assets_ptr() {
 }
 inline const face::FaceAssets& assets() { return *assets_ptr(); }
 
-inline const face::FaceAssets& assets() { return *assets_ptr(); }
-
-inline const FaceScene& scene() {
-  static const FaceScene s(assets_ptr(), torch::kCPU);
+inline std::shared_ptr<const FaceScene> scene_ptr() {
+  static const auto s = std::make_shared<const FaceScene>(assets_ptr(), torch::kCPU);
   return s;
 }
 inline const FaceScene& scene() { return *scene_ptr(); }

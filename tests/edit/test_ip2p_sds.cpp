@@ -64,7 +64,8 @@ TEST(Ip2pSds, GradientMatchesTheReferenceFixture) {
     // A flipped sign or a missing w(t) is far outside that tolerance.
     EXPECT_GT((z.grad() + expected).abs().max().item<double>(), 0.5 * scale);
     if (w < 0.9) EXPECT_GT((z.grad() - expected / w).abs().max().item<double>(), 0.05 * scale);
-    EXPECT_NEAR(r.report.item<double>(), (expected * expected).mean().item<double>(), 1e-2 * r.report.item<double>() + 1e-12);
+    const double report = r.report.item<double>();
+    EXPECT_NEAR(report, (expected * expected).mean().item<double>(), 1e-2 * report + 1e-12);
   }
 }
 
