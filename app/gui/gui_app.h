@@ -37,6 +37,8 @@ struct GuiOptions {
   std::filesystem::path project;                    // PROJECT_DIR: opened at start
   std::optional<std::filesystem::path> models_dir;  // --models: overrides the settings' folder
   std::string device;                               // --device: overrides the settings' device
+  // Initial orbit angles in degrees (yaw about +Y, pitch up), for screenshots of the back or top.
+  float view_yaw_deg = 0.0f, view_pitch_deg = 0.0f;
 };
 
 // Runs until the window closes (or the screenshot is written, or the script ends). Returns the

@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
          "--weight-map", options.weight_map,
          "Grey PNG in the atlas layout for the weight-map overlay (0 = black ... 1 = white)")
       ->check(CLI::ExistingFile);
+  std::vector<float> view_angles;
+  app.add_option("--view", view_angles,
+                 "Initial camera: yaw and pitch in degrees (e.g. 180 0 for the back, 0 60 for the top)")
+      ->expected(2);
   std::vector<int> resize_to;
   app.add_option("--resize-to", resize_to, "Resize the window to W H after two frames (tests)")
       ->expected(2)

@@ -334,8 +334,8 @@ struct Runtime::Impl {
       if (scope == EditScope::kTexture) codec = loaded.codec;
     }
     EditModels m;
-    m.guidance = g.get();
-    m.codec = codec.get();
+    m.guidance = g;
+    m.codec = codec;
     EditStage stage(ep, scene_, m, current_state(), target_state, r.seed);
     stage_count = 1;
     RunControl c = control();
@@ -439,9 +439,7 @@ struct Runtime::Impl {
         opt.weights = &history.current().weights;
       if (r.include_history) opt.history = session::history_json(history);
     }
-    const auto& a = *params.assets;
-    const auto result =
-        session::export_obj(a.model, a.atlas, state, r.out_dir, opt, a.region_labels());
+    const auto result = session::export_obj(*params.assets, state, r.out_dir, opt);
     running->message = "exported " + result.obj.string() + (opt.weights ? " + W map" : "") +
                        (opt.history.is_null() ? "" : " + history");
   }

@@ -159,16 +159,6 @@ void set_export_format(ExportOptions& options, const std::string& format) {
   options.glb = format != "obj";
 }
 
-ExportUnits parse_export_units(const std::string& s) {
-  if (s == "m") return ExportUnits::kMetres;
-  if (s == "cm") return ExportUnits::kCentimetres;
-  throw Error("export: units must be m or cm, got '" + s + "'");
-}
-
-const char* units_name(ExportUnits units) {
-  return units == ExportUnits::kMetres ? "metres" : "centimetres";
-}
-
 ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
                         const fs::path& out_dir, const ExportOptions& opt) {
   const face::FaceModel& model = assets.model;
