@@ -233,7 +233,8 @@ ExportResult export_obj(const face::FaceAssets& assets, const FaceState& state,
   side["mesh"] = {{"vertices", model.num_vertices},
                   {"uvs", model.num_uvs},
                   {"triangles", drawn},
-                  {"triangles_not_drawn", model.num_faces - drawn}};  // lashes, eye overlays
+                  {"triangles_not_drawn", model.num_faces - drawn},
+                  {"hidden_triangles", "eyelashes and transparent eye overlays (FaceAssets rule)"}};
   if (opt.obj) {
     side["mesh"]["obj"] = r.obj.filename().string();
     side["mesh"]["mtl"] = r.mtl.filename().string();

@@ -41,7 +41,8 @@ grep -q "existing project" "${WORK}/err.txt" || fail "refusal does not say it is
 diff -r "${WORK}/proj" "${WORK}/proj_before" > /dev/null || fail "a refused new changed the project"
 touch "${WORK}/proj/stale_preview.png"
 "${CLI}" new --face-model "${MODEL}" --out "${WORK}/proj" --identity "${WORK}/id2.json" --force > /dev/null
-grep -q -- "-0.5" "${WORK}/proj/identity.json" || fail "new --force did not write the new identity"
+# Format 2: the one entry's record names the identity file it was made from.
+grep -q "id2.json" "${WORK}"/proj/entries/*/entry.json || fail "new --force did not write the new identity"
 [[ ! -e "${WORK}/proj/stale_preview.png" ]] || fail "new --force left a file of the old folder beside the new one"
 [[ "$(entries "${WORK}")" != *".proj."* ]] || fail "temporary folders left behind: $(entries "${WORK}")"
 
@@ -98,7 +99,7 @@ grep -- "--units" "${WORK}/help.txt" | grep -q "=m " || fail "export --help: no 
 
 # --- kill -9 during an export with --force: the old export or the new one, never a mix ---------
 # old: 1024 px, centimetres; new: 2048 px, metres. Each file says which it belongs to.
-"${CLI}" export --face-model "${MODEL}" --out "${WORK}/k9" --units cm > /dev/null
+"${CLI}" export --format obj --face-model "${MODEL}" --out "${WORK}/k9" --units cm > /dev/null
 png_size() { od -An -tu1 -j16 -N4 "$1" | tr -s ' ' | sed 's/^ //'; }
 check_whole() {
   local d="$1"
@@ -118,21 +119,21 @@ check_whole() {
 # One uninterrupted run gives its duration; the kills land at fractions of it, the late ones
 # around the swap at the end.
 t0=$(date +%s.%N)
-"${CLI}" export --face-model "${MODEL}" --out "${WORK}/k9" --force --texture-size 2048 > /dev/null
+"${CLI}" export --format obj --face-model "${MODEL}" --out "${WORK}/k9" --force --texture-size 2048 > /dev/null
 dur=$(awk -v a="${t0}" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 [[ "$(check_whole "${WORK}/k9")" == new ]] || fail "an uninterrupted export did not replace the old one"
-"${CLI}" export --face-model "${MODEL}" --out "${WORK}/k9" --units cm --force > /dev/null
+"${CLI}" export --format obj --face-model "${MODEL}" --out "${WORK}/k9" --units cm --force > /dev/null
 seen=""
 for frac in 0.3 0.7 0.9 0.97 1.02; do
   delay=$(awk -v d="${dur}" -v f="${frac}" 'BEGIN { print d * f }')
-  "${CLI}" export --face-model "${MODEL}" --out "${WORK}/k9" --force --texture-size 2048 > /dev/null 2>&1 &
+  "${CLI}" export --format obj --face-model "${MODEL}" --out "${WORK}/k9" --force --texture-size 2048 > /dev/null 2>&1 &
   pid=$!
   sleep "${delay}"
   kill -9 "${pid}" 2> /dev/null || true
   wait "${pid}" 2> /dev/null || true
   seen+="$(check_whole "${WORK}/k9") "
   # Back to the old export for the next round.
-  "${CLI}" export --face-model "${MODEL}" --out "${WORK}/k9" --units cm --force > /dev/null
+  "${CLI}" export --format obj --face-model "${MODEL}" --out "${WORK}/k9" --units cm --force > /dev/null
 done
 echo "kill -9 during export (uninterrupted run ${dur} s): ${seen}"
 [[ "$(entries "${WORK}")" != *".k9."* ]] || fail "kill -9 leftovers not cleaned by the next run: $(entries "${WORK}")"

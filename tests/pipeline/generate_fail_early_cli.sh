@@ -106,7 +106,7 @@ grep -q -- "--force" "${WORK}/err.txt" || fail "existing project: $(cat "${WORK}
 diff -r "${WORK}/proj" "${WORK}/proj_before" > /dev/null || fail "a refused generate changed the project"
 "${CLI}" generate "${TARGET[@]}" "${FAST[@]}" --out "${WORK}/proj" --seed 2 --force --preview-every 1 \
   > "${WORK}/out.txt" 2>&1 || { cat "${WORK}/out.txt" >&2; fail "generate --force"; }
-grep -q '"seed": 2' "${WORK}/proj/project.json" || fail "generate --force did not replace the project"
+grep -q '"seed": 2' "${WORK}"/proj/entries/*/entry.json || fail "generate --force did not replace the project"
 [[ ! -e "${WORK}/proj/previews" ]] || fail "previews were written into --out"
 ls "${WORK}/proj.previews/"geometry_0001.png > /dev/null || fail "no previews beside --out: $(entries "${WORK}")"
 [[ "$(entries "${WORK}")" != *".proj."* ]] || fail "temporary folders left: $(entries "${WORK}")"
