@@ -84,7 +84,7 @@ t=${SECONDS}
   || { cat "${WORK}/run0.txt" "${WORK}/run0.err"; fail "run --index 0"; }
 echo "  job 0 took $((SECONDS - t)) s"
 J="${WORK}/B/jobs/alice"
-for f in project/project.json project/identity.json export job.json log.txt; do
+for f in project/project.json project/entries export job.json log.txt; do
   [[ -e "${J}/${f}" ]] || fail "job folder lacks ${f}"
 done
 ls "${J}/export" | grep -q '\.obj$' || fail "no OBJ in the export"

@@ -117,7 +117,7 @@ grep -q "earlier run" "${WORK}/err.txt" || fail "earlier previews: $(cat "${WORK
 
 # --- full disk: the old project survives whole, nothing else is left ------------------------------
 DISK="${WORK}/disk"
-if try_tmpfs "${DISK}" size=4m; then
+if try_tmpfs "${DISK}" size=48m; then
   "${CLI}" new --face-model "${MODEL}" --out "${DISK}/old" > /dev/null
   cp -r "${DISK}/old" "${WORK}/old_copy"
   avail=$(df --output=avail -B1 "${DISK}" | tail -1)
