@@ -272,12 +272,8 @@ int run_gui(std::shared_ptr<const face::FaceAssets> assets, const GuiOptions& op
     if (!options.export_path.empty()) {
       // The same path as the button: failures are reported, never fatal.
       runtime::ExportRequest r;
-      std::filesystem::path out = options.export_path;
-      if (out.extension() == ".obj" || out.extension() == ".OBJ") {
-        r.basename = out.stem().string();
-        out = out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path();
-      }
-      r.out_dir = out;
+      // A folder, or a .obj / .glb file name that picks one format (the runtime's export).
+      r.out_dir = options.export_path;
       r.include_history = false;
       rt.export_face(r);
       wait_idle(rt);

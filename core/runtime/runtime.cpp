@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -439,8 +440,18 @@ struct Runtime::Impl {
         opt.weights = &history.current().weights;
       if (r.include_history) opt.history = session::history_json(history);
     }
-    const auto result = session::export_obj(*params.assets, state, r.out_dir, opt);
-    running->message = "exported " + result.obj.string() + (opt.weights ? " + W map" : "") +
+    // A folder gets OBJ + GLB; a .obj or .glb file name picks that one format (and its name).
+    fs::path out_dir = r.out_dir;
+    std::string ext = out_dir.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (ext == ".obj" || ext == ".glb") {
+      opt.basename = out_dir.stem().string();
+      session::set_export_format(opt, ext == ".glb" ? "glb" : "obj");
+      out_dir = out_dir.parent_path().empty() ? fs::path(".") : out_dir.parent_path();
+    }
+    const auto result = session::export_obj(*params.assets, state, out_dir, opt);
+    running->message = "exported " + (result.obj.empty() ? result.glb : result.obj).string() +
+                       (opt.weights ? " + W map" : "") +
                        (opt.history.is_null() ? "" : " + history");
   }
 

@@ -30,7 +30,11 @@ grep -q -- "--sd21" "${WORK}/err.txt" || fail "missing-model message: $(cat "${W
   || { cat "${WORK}/log.txt" >&2; fail "generate with the fixture models"; }
 
 P="${WORK}/proj"
-for f in project.json identity.json albedo.png; do
+# A format-2 project with one entry (core/session/project_store.h); the run's record is the
+# entry's params.
+[[ "$(ls "${P}/entries" | wc -l)" == 1 ]] || fail "generate: expected one history entry ($(ls -R "${P}" | tr '\n' ' '))"
+E="entries/$(ls "${P}/entries")"
+for f in project.json "${E}/entry.json" "${E}/state.safetensors"; do
   [[ -s "${P}/${f}" ]] || fail "generate did not write ${f} ($(ls -R "${P}" | tr '\n' ' '))"
 done
 # Previews go beside the project, never into it.
@@ -38,10 +42,12 @@ for f in geometry_0002.png texture_0002.png texture_0004.png; do
   [[ -s "${P}.previews/${f}" ]] || fail "generate did not write the preview ${f} ($(ls -R "${WORK}" | tr '\n' ' '))"
 done
 [[ ! -e "${P}/previews" ]] || fail "previews inside the project folder"
-grep -q '"stages": *\[' "${P}/project.json" || fail "project.json has no stages"
-tr -d ' \n' < "${P}/project.json" | grep -q '"stages":\["geometry","texture"\]' || fail "stages in project.json"
-grep -q "unet_sd1" "${P}/project.json" || fail "project.json does not record the UV prior"
-grep -q "sd2_ldm" "${P}/project.json" || fail "project.json does not record the geometry model"
+R="${P}/${E}/entry.json"
+grep -q '"kind": *"generate"' "${R}" || fail "the entry is not a generate"
+grep -q '"stages": *\[' "${R}" || fail "entry.json has no stages"
+tr -d ' \n' < "${R}" | grep -q '"stages":\["geometry","texture"\]' || fail "stages in entry.json"
+grep -q "unet_sd1" "${R}" || fail "entry.json does not record the UV prior"
+grep -q "sd2_ldm" "${R}" || fail "entry.json does not record the geometry model"
 
 # The project exports as a valid textured mesh.
 "${CLI}" export --face-model "${MODEL}" --project "${P}" --out "${WORK}/exp" > /dev/null
